@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated FUNNELHOUSE_HOME, a small generated world, the sandbox CRM, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import funnelhouse  # noqa: F401  (telemetry off)
+from funnelhouse.settings import get_settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_ADMIN_DSN = os.environ.get("FUNNELHOUSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# The small world every integration test shares: big enough to exercise every rule, small enough for seconds.
+SMALL_WORLD = {"contacts": 300, "days": 60, "seed": 7, "end": "2026-11-20"}
+
+
+@pytest.fixture
+def funnelhouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh FUNNELHOUSE_HOME (warehouse file, state) for one test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("FUNNELHOUSE_HOME", str(home))
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated world (read-only for tests: copy it before changing it)."""
+    from datetime import date
+
+    from funnelhouse.generator import generate_world
+
+    out = tmp_path_factory.mktemp("world")
+    generate_world(
+        out=out,
+        contacts=SMALL_WORLD["contacts"],
+        days=SMALL_WORLD["days"],
+        seed=SMALL_WORLD["seed"],
+        end=date.fromisoformat(SMALL_WORLD["end"]),
+    )
+    return out
+
+
+def _postgres_reachable() -> str | None:
+    import psycopg2
+
+    try:
+        psycopg2.connect(POSTGRES_ADMIN_DSN, connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return str(exc)
+    return None
+
+
+@pytest.fixture
+def postgres_dsn() -> Iterator[str]:
+    """A brand-new PostgreSQL database for one test, dropped afterwards.
+
+    Skips on a laptop without PostgreSQL; in CI (CI=true) a missing PostgreSQL fails the test instead.
+    """
+    import psycopg2
+
+    problem = _postgres_reachable()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_ADMIN_DSN}: {problem}")
+        pytest.skip(f"PostgreSQL not reachable ({problem})")
+    name = f"fh_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    dsn = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield dsn
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
