@@ -21,7 +21,9 @@ def generate(
     contacts: Annotated[int, typer.Option(min=1, help="Number of CRM contacts")] = 1000,
     days: Annotated[int, typer.Option(min=1, help="Days of history")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same bytes)")] = 42,
-    end: Annotated[str | None, typer.Option(help="Last day of the world, YYYY-MM-DD (default: today)")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last day of the world, YYYY-MM-DD (default: today)")
+    ] = None,
 ) -> None:
     """Write a deterministic demo world (CRM objects, web and e-mail events)."""
     from funnelhouse.generator import generate_world
@@ -42,16 +44,83 @@ def sandbox_serve(
     latency_ms: Annotated[int, typer.Option(help="Latency added to every request")] = 0,
     drop_rate: Annotated[float, typer.Option(help="Share of connections dropped without an answer")] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault injection")] = 0,
-    db: Annotated[Path | None, typer.Option(help="SQLite storage file (default: <world>/sandbox.sqlite)")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="SQLite storage file (default: <world>/sandbox.sqlite)")
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
 ) -> None:
     """Serve the world's CRM over HTTP until interrupted."""
     from funnelhouse.sandbox import serve
 
     serve(
-        world=world, host=host, port=port, token=token, rate_limit=rate_limit, fail_rate=fail_rate,
-        latency_ms=latency_ms, drop_rate=drop_rate, fault_seed=fault_seed, db=db,
+        world=world,
+        host=host,
+        port=port,
+        token=token,
+        rate_limit=rate_limit,
+        fail_rate=fail_rate,
+        latency_ms=latency_ms,
+        drop_rate=drop_rate,
+        fault_seed=fault_seed,
+        db=db,
     )
+
+
+@app.command()
+def ingest(
+    source: Annotated[str, typer.Option(help="crm, web, email or all")] = "all",
+) -> None:
+    """Extract and load the raw layer incrementally (CRM API, web events, e-mail events)."""
+    from ingestion import run_ingest
+
+    sources = ["crm", "web", "email"] if source == "all" else [source]
+    report = run_ingest(sources)
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def build(ctx: typer.Context) -> None:
+    """Validate the qualification contract, compile it to seeds and run `dbt build` with the given selection args."""
+    from funnelhouse.dbt_runner import run_dbt
+
+    raise typer.Exit(run_dbt(["build", *ctx.args]))
+
+
+@app.command()
+def check(
+    suite: Annotated[str, typer.Argument(help="raw or marts")],
+    since: Annotated[str | None, typer.Option(help="Start of the increment to validate (ISO-8601)")] = None,
+    until: Annotated[str | None, typer.Option(help="End of the increment to validate (ISO-8601)")] = None,
+) -> None:
+    """Run a Great Expectations gate; exit code 1 with a readable report on failure."""
+    from expectations import run_check
+
+    report = run_check(suite, since=since, until=until)
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and record, write nothing to the CRM")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many contacts")] = None,
+    override_circuit_breaker: Annotated[
+        bool,
+        typer.Option("--override-circuit-breaker", help="Send even if the MQL volume tripped the breaker"),
+    ] = False,
+) -> None:
+    """Write MQL promotions back to the CRM (exactly once, rate-limited, logged)."""
+    from reverse_etl import run_sync
+
+    report = run_sync(dry_run=dry_run, limit=limit, override_circuit_breaker=override_circuit_breaker)
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

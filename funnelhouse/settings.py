@@ -16,18 +16,28 @@ HUBSPOT_API_URL = "https://api.hubapi.com"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FUNNELHOUSE_", extra="ignore")
 
-    home: Path = Field(default=PROJECT_ROOT / ".funnelhouse", description="Warehouse file, demo world, Airflow home")
-    warehouse: Literal["duckdb", "postgres"] = Field(default="duckdb", description="Which warehouse to load and build")
+    home: Path = Field(
+        default=PROJECT_ROOT / ".funnelhouse", description="Warehouse file, demo world, Airflow home"
+    )
+    warehouse: Literal["duckdb", "postgres"] = Field(
+        default="duckdb", description="Which warehouse to load and build"
+    )
     postgres_dsn: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/funnelhouse",
         description="PostgreSQL warehouse when warehouse=postgres",
     )
     crm_url: str = Field(default=HUBSPOT_API_URL, description="Base URL of the HubSpot-compatible CRM API")
-    crm_token: SecretStr | None = Field(default=None, description="Private-app token for the CRM (never logged)")
+    crm_token: SecretStr | None = Field(
+        default=None, description="Private-app token for the CRM (never logged)"
+    )
     web_events: str | None = Field(default=None, description="Folder or fsspec URL of Segment JSONL files")
     email_events: str | None = Field(default=None, description="Folder or fsspec URL of SendGrid JSONL files")
-    contract_dir: Path = Field(default=PROJECT_ROOT / "models", description="Folder of the qualification contract")
-    max_reject_share: float = Field(default=0.01, ge=0, le=1, description="Share of rejects that fails a batch")
+    contract_dir: Path = Field(
+        default=PROJECT_ROOT / "models", description="Folder of the qualification contract"
+    )
+    max_reject_share: float = Field(
+        default=0.01, ge=0, le=1, description="Share of rejects that fails a batch"
+    )
 
     @property
     def duckdb_path(self) -> Path:
