@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     )
 
     @property
+    def world_dir(self) -> Path:
+        """Where `make demo` writes the demo world."""
+        return self.home / "world"
+
+    @property
+    def web_events_location(self) -> str:
+        """FUNNELHOUSE_WEB_EVENTS, or the demo world's `web/` folder."""
+        return self.web_events or str((self.world_dir / "web").resolve())
+
+    @property
+    def email_events_location(self) -> str:
+        """FUNNELHOUSE_EMAIL_EVENTS, or the demo world's `email/` folder."""
+        return self.email_events or str((self.world_dir / "email").resolve())
+
+    @property
     def duckdb_path(self) -> Path:
         return (self.home / "warehouse.duckdb").resolve()
 
