@@ -27,6 +27,9 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
+airflow: install
+	$(UV) run --frozen python -m funnelhouse.orchestration.local_airflow standalone
+
 bench: install
 	$(UV) run --frozen python -m bench.run --scale $(SCALE)
 

@@ -123,5 +123,17 @@ def sync(
         raise typer.Exit(1)
 
 
+@app.command()
+def parse() -> None:
+    """Validate the contract and write dbt's manifest (what Cosmos renders the DAGs from)."""
+    from funnelhouse.dbt_runner import parse_project
+
+    typer.echo(f"manifest: {parse_project()}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 
+# Airflow reads its config on import: keep tests away from ~/airflow, and load no examples.
+os.environ.setdefault(
+    "AIRFLOW_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"funnelhouse-test-airflow-{os.getpid()}")
+)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+
 import funnelhouse  # noqa: F401  (telemetry off)
 from funnelhouse.settings import get_settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-POSTGRES_ADMIN_DSN = os.environ.get("FUNNELHOUSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "FUNNELHOUSE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 # The small world every integration test shares: big enough to exercise every rule, small enough for seconds.
 SMALL_WORLD = {"contacts": 300, "days": 60, "seed": 7, "end": "2026-11-20"}

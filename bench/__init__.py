@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench SCALE=S|M|L` runs `bench.run`, which records figures in bench/results/."""

@@ -1,0 +1,192 @@
+"""The two DAGs, built once here so the files in `dags/` stay a few lines long.
+
+`funnelhouse_nightly` (daily): extract CRM, web, e-mail → raw gate → dbt build (Cosmos, one task per
+model with its tests) → marts gate → CRM sync → publish for BI.
+`funnelhouse_mql_sync` (every 15 minutes): the same extract, only the dbt subgraph that scoring and
+status need, the marts gate and the CRM sync; it is what makes the 30-minute follow-up SLA reachable.
+
+Every task that writes the warehouse runs in the `funnelhouse_warehouse` pool: one slot on DuckDB (one
+writer per file), so the two DAGs never collide; on PostgreSQL the pool may be widened.
+Parsing reads dbt's `target/manifest.json` only (Cosmos `LoadMode.DBT_MANIFEST`): it never opens the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+
+from funnelhouse.orchestration.alerts import notify_failure
+from funnelhouse.orchestration.tasks import WAREHOUSE_POOL
+from funnelhouse.settings import PROJECT_ROOT, get_settings
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
+MARTS = (
+    "dim_leads",
+    "fct_lead_score_daily",
+    "fct_mql_events",
+    "fct_lead_status_history",
+    "fct_funnel_cohorts",
+    "fct_mql_followups",
+    "fct_deal_stage_durations",
+    "fct_pipeline_forecast",
+)
+# What the 15-minute DAG rebuilds: everything upstream of the marts the CRM sync and its gate read.
+MQL_SYNC_SELECTION = ["+fct_mql_events", "+dim_leads", "+fct_lead_status_history"]
+
+DEFAULT_ARGS = {
+    "owner": "data-team",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=15),
+    "on_failure_callback": notify_failure,
+}
+
+
+def mart_assets():
+    from airflow.sdk import Asset
+
+    return [Asset(f"funnelhouse://marts/{name}", extra={"schema": "marts", "table": name}) for name in MARTS]
+
+
+def _require_manifest() -> Path:
+    if not MANIFEST_PATH.exists():
+        raise FileNotFoundError(
+            f"{MANIFEST_PATH} is missing: run `funnelhouse parse` (or `make demo`/`make airflow`, which do) "
+            "so Cosmos can render the dbt project without opening the warehouse."
+        )
+    return MANIFEST_PATH
+
+
+def dbt_task_group(group_id: str, select: list[str] | None = None):
+    """The dbt project as Airflow tasks (Cosmos), rendered from the manifest."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+
+    from funnelhouse.dbt_runner import DBT_PROFILE_NAME, dbt_environment
+
+    settings = get_settings()
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=_require_manifest(),
+            env_vars=dbt_environment(settings),
+        ),
+        profile_config=ProfileConfig(
+            profile_name=DBT_PROFILE_NAME,
+            target_name=settings.warehouse,
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            select=select or [],
+            enable_mock_profile=False,
+        ),
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        operator_args={"pool": WAREHOUSE_POOL, "install_deps": False, "retries": 0},
+    )
+
+
+def _steps():
+    """Airflow tasks wrapping `funnelhouse.orchestration.tasks` (shared by both DAGs)."""
+    from airflow.sdk import task
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from funnelhouse.orchestration import tasks
+
+    def extract_task(source: str):
+        @task(task_id=f"extract_{source}", pool=WAREHOUSE_POOL)
+        def extract_one() -> str:
+            return tasks.extract(source)
+
+        return extract_one()
+
+    def gate_task(suite: str):
+        @task(task_id=f"{suite}_gate", pool=WAREHOUSE_POOL, retries=0)
+        def run_gate(data_interval_start=None, data_interval_end=None, run_id=None) -> str:
+            try:
+                return tasks.gate(suite, data_interval_start, data_interval_end, run_id=run_id)
+            except tasks.GateFailed as exc:
+                raise AirflowFailException(str(exc)) from exc
+
+        return run_gate()
+
+    @task(pool=WAREHOUSE_POOL, retries=0)
+    def compile_contract() -> str:
+        return tasks.compile_contract()
+
+    @task(pool=WAREHOUSE_POOL)
+    def sync_to_crm(params=None) -> str:
+        override = bool((params or {}).get("override_circuit_breaker", False))
+        try:
+            return tasks.sync_to_crm(override_circuit_breaker=override)
+        except tasks.GateFailed as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    return extract_task, gate_task, compile_contract, sync_to_crm
+
+
+def build_nightly_dag():
+    from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+
+    from funnelhouse.orchestration import tasks
+
+    extract_task, gate_task, compile_contract, sync_to_crm = _steps()
+
+    @dag(
+        dag_id="funnelhouse_nightly",
+        description="Extract → raw gate → dbt (Cosmos) → marts gate → CRM sync → publish",
+        schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["funnelhouse", "nightly"],
+        params={"override_circuit_breaker": Param(False, type="boolean")},
+        doc_md=__doc__,
+    )
+    def funnelhouse_nightly():
+        @task(pool=WAREHOUSE_POOL, outlets=mart_assets())
+        def publish() -> str:
+            return tasks.publish()
+
+        extracted = [extract_task(source) for source in ("crm", "web", "email")]
+        raw_gate = gate_task("raw")
+        dbt_build = dbt_task_group("dbt_build")
+        marts_gate = gate_task("marts")
+        synced = sync_to_crm()
+        extracted >> raw_gate >> compile_contract() >> dbt_build >> marts_gate >> synced >> publish()
+
+    return funnelhouse_nightly()
+
+
+def build_mql_sync_dag():
+    from airflow.sdk import CronTriggerTimetable, Param, dag
+
+    extract_task, gate_task, compile_contract, sync_to_crm = _steps()
+
+    @dag(
+        dag_id="funnelhouse_mql_sync",
+        description="Every 15 minutes: extract → scoring/status dbt subgraph → marts gate → CRM sync",
+        schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        dagrun_timeout=timedelta(minutes=14),
+        default_args={**DEFAULT_ARGS, "retries": 1},
+        tags=["funnelhouse", "mql-sync"],
+        params={"override_circuit_breaker": Param(False, type="boolean")},
+        doc_md=__doc__,
+    )
+    def funnelhouse_mql_sync():
+        extracted = [extract_task(source) for source in ("crm", "web", "email")]
+        scoring = dbt_task_group("dbt_scoring", select=MQL_SYNC_SELECTION)
+        extracted >> compile_contract() >> scoring >> gate_task("marts") >> sync_to_crm()
+
+    return funnelhouse_mql_sync()
