@@ -1,4 +1,4 @@
-"""Nightly: extract → raw gate → dbt build (Cosmos) → marts gate → CRM sync → publish. See funnelhouse.orchestration.dags."""
+"""Airflow DAG funnelhouse_nightly: extract → raw gate → dbt build (Cosmos) → marts gate → CRM sync → publish. See funnelhouse.orchestration.dags."""
 
 from funnelhouse.orchestration.dags import build_nightly_dag
 

@@ -126,9 +126,9 @@ def sync(
 @app.command()
 def parse() -> None:
     """Validate the contract and write dbt's manifest (what Cosmos renders the DAGs from)."""
-    from funnelhouse.dbt_runner import parse_project
+    from funnelhouse.dbt_runner import parse_manifest
 
-    typer.echo(f"manifest: {parse_project()}")
+    typer.echo(f"manifest: {parse_manifest()}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

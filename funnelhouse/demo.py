@@ -109,9 +109,9 @@ def main() -> int:
         extra = {"FUNNELHOUSE_CRM_URL": crm.url, "FUNNELHOUSE_CRM_TOKEN": DEMO_TOKEN}
         _say("initialising a local Airflow (SQLite metadata) ...")
         env = init_airflow(settings, extra)
-        from funnelhouse.dbt_runner import parse_project
+        from funnelhouse.dbt_runner import parse_manifest
 
-        parse_project(settings)
+        parse_manifest(settings)
         _say(f"running funnelhouse_nightly for {last_day} through Airflow (airflow dags test) ...")
         result = run_dag("funnelhouse_nightly", last_day.isoformat(), env)
         log_path = home / "demo-airflow.log"

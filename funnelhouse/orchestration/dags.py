@@ -22,6 +22,7 @@ from funnelhouse.orchestration.tasks import WAREHOUSE_POOL
 from funnelhouse.settings import PROJECT_ROOT, get_settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_PROFILE_NAME = "funnelhouse"  # `profile:` in dbt_project/dbt_project.yml
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
 MARTS = (
@@ -56,7 +57,7 @@ def mart_assets():
 def _require_manifest() -> Path:
     if not MANIFEST_PATH.exists():
         raise FileNotFoundError(
-            f"{MANIFEST_PATH} is missing: run `funnelhouse parse` (or `make demo`/`make airflow`, which do) "
+            f"{MANIFEST_PATH} is missing: run `funnelhouse parse` (`make demo` and `make airflow` do) "
             "so Cosmos can render the dbt project without opening the warehouse."
         )
     return MANIFEST_PATH
@@ -67,7 +68,7 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
-    from funnelhouse.dbt_runner import DBT_PROFILE_NAME, dbt_environment
+    from funnelhouse.dbt_runner import dbt_environment
 
     settings = get_settings()
     return DbtTaskGroup(
@@ -76,6 +77,7 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
             dbt_project_path=DBT_PROJECT_DIR,
             manifest_path=_require_manifest(),
             env_vars=dbt_environment(settings),
+            install_dbt_deps=False,
         ),
         profile_config=ProfileConfig(
             profile_name=DBT_PROFILE_NAME,
@@ -89,7 +91,7 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
             enable_mock_profile=False,
         ),
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
-        operator_args={"pool": WAREHOUSE_POOL, "install_deps": False, "retries": 0},
+        operator_args={"pool": WAREHOUSE_POOL},
     )
 
 

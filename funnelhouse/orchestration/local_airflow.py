@@ -69,11 +69,11 @@ def run_dag(
 
 def standalone(settings: Settings | None = None) -> None:
     """`make airflow`: the Airflow UI (`airflow standalone`) with these DAGs, the pool and the manifest ready."""
-    from funnelhouse.dbt_runner import parse_project
+    from funnelhouse.dbt_runner import parse_manifest
 
     settings = settings or get_settings()
     env = init_airflow(settings)
-    parse_project(settings)
+    parse_manifest(settings)
     print(
         f"Airflow home: {airflow_home(settings)}; UI on http://localhost:8080 (login printed below)",
         flush=True,

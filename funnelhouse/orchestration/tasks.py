@@ -66,9 +66,10 @@ def gate(
 
 def compile_contract(settings: Settings | None = None) -> str:
     """Validate the qualification contract and compile it into dbt seeds (before any dbt task)."""
-    from funnelhouse.contract import compile_contract_to_seeds
+    from funnelhouse.contract import compile_contract
 
-    return str(compile_contract_to_seeds(settings or get_settings()))
+    contract = compile_contract((settings or get_settings()).contract_dir)
+    return f"contract {contract.version} compiled into dbt seeds"
 
 
 def sync_to_crm(settings: Settings | None = None, override_circuit_breaker: bool = False) -> str:
@@ -85,12 +86,16 @@ def sync_to_crm(settings: Settings | None = None, override_circuit_breaker: bool
 
 def publish(settings: Settings | None = None) -> str:
     """Publish the marts for BI, with the dbt docs and the GX Data Docs beside them."""
-    from funnelhouse.dbt_runner import generate_docs
+    from funnelhouse.dbt_runner import run_dbt
     from funnelhouse.publish import publish_docs, publish_marts
 
     settings = settings or get_settings()
     report = publish_marts(settings)
-    docs_dir = generate_docs(settings)
+    docs_dir = None
+    if run_dbt(["docs", "generate"], settings) == 0:
+        docs_dir = settings.home.resolve() / "dbt" / "target"
+    else:
+        report.extras.append("dbt docs generate failed: docs not refreshed")
     gx_docs = settings.home.resolve() / "gx" / "uncommitted" / "data_docs" / "local_site"
     report.extras += publish_docs(settings, docs_dir, gx_docs)
     text = report.describe()

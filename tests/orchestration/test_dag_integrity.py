@@ -13,9 +13,9 @@ EXPECTED_DAGS = {"funnelhouse_nightly", "funnelhouse_mql_sync"}
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory):
-    from funnelhouse.dbt_runner import parse_project
+    from funnelhouse.dbt_runner import parse_manifest
 
-    return parse_project()
+    return parse_manifest()
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def dagbag(manifest, tmp_path, monkeypatch):
     monkeypatch.setenv("FUNNELHOUSE_HOME", str(tmp_path / "empty-home"))
     get_settings.cache_clear()
     started = time.monotonic()
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     bag.parse_seconds = time.monotonic() - started
     yield bag
     assert not (tmp_path / "empty-home" / "warehouse.duckdb").exists(), "parsing opened the warehouse"
@@ -44,7 +44,7 @@ def test_dags_parse_in_a_few_seconds(dagbag):
 
 def test_every_dag_has_owner_retries_tags_and_one_active_run(dagbag):
     for dag_id in EXPECTED_DAGS:
-        dag = dagbag.get_dag(dag_id)
+        dag = dagbag.dags.get(dag_id)
         assert dag.tags and "funnelhouse" in dag.tags
         assert dag.max_active_runs == 1
         for task in dag.tasks:
@@ -54,7 +54,7 @@ def test_every_dag_has_owner_retries_tags_and_one_active_run(dagbag):
 
 
 def test_nightly_runs_the_stages_in_order_with_dbt_rendered_by_cosmos(dagbag):
-    dag = dagbag.get_dag("funnelhouse_nightly")
+    dag = dagbag.dags.get("funnelhouse_nightly")
     ids = set(dag.task_ids)
     assert {
         "extract_crm",
@@ -68,7 +68,8 @@ def test_nightly_runs_the_stages_in_order_with_dbt_rendered_by_cosmos(dagbag):
     } <= ids
     dbt_tasks = [t for t in ids if t.startswith("dbt_build.")]
     assert any("fct_mql_events" in t for t in dbt_tasks)
-    assert all(t.endswith(".build") or ".seed" in t or "_seed" in t for t in dbt_tasks if "." in t[len("dbt_build.") :]), dbt_tasks
+    # TestBehavior.BUILD: each model runs with its tests in one `dbt build` task
+    assert dbt_tasks and all(t.endswith("_build") for t in dbt_tasks), dbt_tasks
     # every task that writes the warehouse shares the single-slot pool
     for task in dag.tasks:
         assert task.pool == "funnelhouse_warehouse", task.task_id
@@ -78,8 +79,8 @@ def test_nightly_runs_the_stages_in_order_with_dbt_rendered_by_cosmos(dagbag):
 
 
 def test_mql_sync_rebuilds_only_the_scoring_and_status_subgraph(dagbag):
-    nightly = {t for t in dagbag.get_dag("funnelhouse_nightly").task_ids if t.startswith("dbt_build.")}
-    sync = {t for t in dagbag.get_dag("funnelhouse_mql_sync").task_ids if t.startswith("dbt_scoring.")}
+    nightly = {t for t in dagbag.dags.get("funnelhouse_nightly").task_ids if t.startswith("dbt_build.")}
+    sync = {t for t in dagbag.dags.get("funnelhouse_mql_sync").task_ids if t.startswith("dbt_scoring.")}
     assert sync and len(sync) < len(nightly)
     assert any("fct_mql_events" in t for t in sync)
     assert not any("fct_pipeline_forecast" in t for t in sync)
