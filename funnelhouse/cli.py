@@ -117,7 +117,11 @@ def sync(
     """Write MQL promotions back to the CRM (exactly once, rate-limited, logged)."""
     from reverse_etl import run_sync
 
-    report = run_sync(dry_run=dry_run, limit=limit, override_circuit_breaker=override_circuit_breaker)
+    try:
+        report = run_sync(dry_run=dry_run, limit=limit, override_circuit_breaker=override_circuit_breaker)
+    except RuntimeError as exc:  # missing CRM properties, a tripped circuit breaker, no mart, a refused token
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
     typer.echo(report.describe())
     if not report.ok:
         raise typer.Exit(1)

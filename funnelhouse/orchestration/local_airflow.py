@@ -39,9 +39,13 @@ def airflow_env(settings: Settings | None = None, extra: dict[str, str] | None =
     return env
 
 
+def airflow_command(args: list[str]) -> list[str]:
+    """The `airflow` executable of this environment, with `args`."""
+    return [str(Path(sys.executable).with_name("airflow")), *args]
+
+
 def _airflow(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    airflow = Path(sys.executable).with_name("airflow")
-    return subprocess.run([str(airflow), *args], env=env, check=check, capture_output=True, text=True)
+    return subprocess.run(airflow_command(args), env=env, check=check, capture_output=True, text=True)
 
 
 def init_airflow(settings: Settings | None = None, extra_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -78,8 +82,8 @@ def standalone(settings: Settings | None = None) -> None:
         f"Airflow home: {airflow_home(settings)}; UI on http://localhost:8080 (login printed below)",
         flush=True,
     )
-    airflow = Path(sys.executable).with_name("airflow")
-    os.execve(str(airflow), [str(airflow), "standalone"], env)
+    command = airflow_command(["standalone"])
+    os.execve(command[0], command, env)
 
 
 if __name__ == "__main__":

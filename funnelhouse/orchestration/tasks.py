@@ -74,9 +74,13 @@ def compile_contract(settings: Settings | None = None) -> str:
 
 def sync_to_crm(settings: Settings | None = None, override_circuit_breaker: bool = False) -> str:
     """Write MQL promotions back to the CRM (the circuit breaker may halt it)."""
+    from expectations.circuit_breaker import CircuitBreakerTripped
     from reverse_etl import run_sync
 
-    report = run_sync(override_circuit_breaker=override_circuit_breaker, settings=settings or get_settings())
+    try:
+        report = run_sync(override_circuit_breaker=override_circuit_breaker, settings=settings or get_settings())
+    except CircuitBreakerTripped as exc:
+        raise GateFailed(str(exc)) from exc
     text = report.describe()
     log.info("%s", text)
     if not report.ok:

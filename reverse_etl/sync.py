@@ -1,0 +1,404 @@
+"""The run: plan the diff, check the CRM is ready, then send batch by batch, recording what the CRM confirmed.
+
+Order of a run:
+1. read `marts.fct_mql_events` and `ops.sync_state`, make the plan (see `plan.py`);
+2. log the skips; if anything is to be written, check the target properties exist on the CRM;
+3. the circuit breaker (`expectations.circuit_breaker.check_mql_volume`) judges the promotion count;
+4. round by round (a contact's second pending promotion goes in round 2), batches of at most `batch_size`
+   inputs, up to `concurrency` in flight: each reads the lifecycle stage of the contacts it promotes, then
+   writes (`batch.py`); finished batches are recorded in order, the confirmed contacts' state and the
+   batch's log rows committed together.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from funnelhouse.crm_credentials import crm_credentials
+from funnelhouse.settings import Settings, get_settings
+from funnelhouse.warehouse import Warehouse, open_warehouse
+from reverse_etl.batch import Exchange, exchange
+from reverse_etl.client import CrmClient
+from reverse_etl.config import SyncConfig
+from reverse_etl.plan import KEEP_STAGE, SKIP, Plan, PlannedWrite, make_plan
+from reverse_etl.report import FailureLine, SyncReport
+from reverse_etl.source import read_promotions
+from reverse_etl.state import (
+    Confirmed,
+    LogRow,
+    PermanentFailure,
+    ensure_tables,
+    load_states,
+    record_batch,
+    write_log,
+)
+
+log = logging.getLogger(__name__)
+
+# Test hook: exit the process hard after this many batches, to prove a killed run loses nothing.
+CRASH_AFTER_BATCHES_ENV = "FUNNELHOUSE_SYNC_CRASH_AFTER_BATCHES"
+# "before_commit" (default: the CRM has the write, the warehouse does not) or "after_commit".
+CRASH_POINT_ENV = "FUNNELHOUSE_SYNC_CRASH_POINT"
+CRASH_EXIT_CODE = 75
+# A write refused because the contact's stage moved past MQL after it was read: transient by nature.
+STAGE_CONFLICT = "LIFECYCLE_STAGE_CONFLICT"
+
+
+class MissingCrmPropertiesError(RuntimeError):
+    """The CRM lacks target properties: nothing was written."""
+
+    def __init__(self, missing: Sequence[str], base_url: str):
+        self.missing = list(missing)
+        super().__init__(
+            f"The CRM at {base_url} has no contact propert{'y' if len(missing) == 1 else 'ies'} "
+            f"{', '.join(missing)}: create {'it' if len(missing) == 1 else 'them'} in the CRM (Settings > "
+            "Properties, or POST /crm/v3/properties/contacts), or point FUNNELHOUSE_SYNC_PROPERTY_<FIELD> at "
+            "existing ones. Nothing was written."
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_sync(
+    dry_run: bool = False,
+    limit: int | None = None,
+    override_circuit_breaker: bool = False,
+    settings: Settings | None = None,
+    *,
+    config: SyncConfig | None = None,
+) -> SyncReport:
+    """Write the MQL promotions the CRM has not confirmed yet; see the package docstring."""
+    settings = settings or get_settings()
+    config = config or SyncConfig()
+    report = SyncReport(
+        run_id=f"{_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", dry_run=dry_run, started_at=_now()
+    )
+    credentials = crm_credentials(settings)
+    client = CrmClient(credentials.base_url, credentials.token, config)
+    with open_warehouse(settings) as wh:
+        ensure_tables(wh)
+        promotions = read_promotions(wh)
+        plan = make_plan(promotions, load_states(wh), config, limit=limit)
+        report.planned = len(plan.writes)
+        report.unchanged = plan.unchanged
+        report.deferred_contacts = plan.deferred_contacts
+        try:
+            _log_skips(wh, plan, report)
+            if plan.writes:
+                _check_properties(client, config)
+                _circuit_breaker(wh, plan, report, settings, override_circuit_breaker)
+            _run_rounds(wh, client, plan, config, report)
+        finally:
+            report.crm_calls = client.stats.as_dict()
+            report.finished_at = _now()
+    log.info("%s", report.describe())
+    return report
+
+
+def _log_skips(wh: Warehouse, plan: Plan, report: SyncReport) -> None:
+    now = _now()
+    rows = []
+    for skip in plan.skips:
+        report.add_skip(skip.reason)
+        p = skip.promotion
+        rows.append(_log_row(report, p.person_id, p.crm_contact_id, p.mql_event_id, SKIP, "skipped", skip.reason,
+                             None, 0, now, now))  # fmt: skip
+    write_log(wh, rows)
+
+
+def _check_properties(client: CrmClient, config: SyncConfig) -> None:
+    """Fail before any write when a target property is missing on the CRM, listing every missing one."""
+    known = client.contact_property_names()
+    missing = [name for name in [*config.target_properties(), config.lifecycle_property] if name not in known]
+    if missing:
+        raise MissingCrmPropertiesError(missing, client.base_url)
+
+
+def _circuit_breaker(
+    wh: Warehouse, plan: Plan, report: SyncReport, settings: Settings, override: bool
+) -> None:
+    """Ask `expectations.circuit_breaker.check_mql_volume` (when it exists) whether this volume may go out."""
+    now = _now()
+    if report.dry_run:
+        # The breaker records every call in its run history; a dry run must not count as a run.
+        report.notes.append("dry run: the circuit breaker was not consulted")
+        return
+    if override:
+        note = f"circuit breaker overridden by the operator ({plan.promotions_count} promotion(s))"
+        report.notes.append(note)
+        write_log(
+            wh, [_log_row(report, None, None, None, "circuit_breaker", "overridden", note, None, 0, now, now)]
+        )
+        return
+    try:
+        breaker = importlib.import_module("expectations.circuit_breaker")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("expectations", "expectations.circuit_breaker"):
+            raise  # the breaker is there but broken: never bypass it silently
+        breaker = None
+    check_mql_volume = getattr(breaker, "check_mql_volume", None)
+    if check_mql_volume is None:
+        report.notes.append("no circuit breaker installed (expectations.circuit_breaker.check_mql_volume)")
+        return
+    try:
+        check_mql_volume(plan.promotions_count, settings)
+    except Exception as exc:
+        message = f"{exc} (the circuit breaker stopped the sync before any write)"
+        write_log(
+            wh, [_log_row(report, None, None, None, "circuit_breaker", "halted", None, message, 0, now, now)]
+        )
+        report.halted = message
+        raise
+
+
+def _run_rounds(wh: Warehouse, client: CrmClient, plan: Plan, config: SyncConfig, report: SyncReport) -> None:
+    """Rounds run one after the other; within a round, up to `concurrency` batches are in flight.
+
+    Exchanges with the CRM run in worker threads (the rate limiter keeps them under the window); their
+    results are recorded on this thread, in batch order, because the warehouse connection is not shared.
+    """
+    held_back: set[str] = set()  # contacts whose earlier promotion failed: later ones wait for the next run
+    for round_writes in plan.rounds:
+        writes = [w for w in round_writes if w.crm_contact_id not in held_back]
+        chunks = [writes[i : i + config.batch_size] for i in range(0, len(writes), config.batch_size)]
+        if not chunks:
+            continue
+        pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crm-batch")
+        try:
+            futures = [pool.submit(exchange, client, chunk, config, report.dry_run) for chunk in chunks]
+            for future in futures:
+                held_back |= _record(wh, future.result(), config, report)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncReport) -> set[str]:
+    """Turn one exchange into state and log rows, committed together; returns the contacts not confirmed."""
+    rows: list[LogRow] = []
+    confirmed: list[Confirmed] = []
+    permanent: list[PermanentFailure] = []
+    not_confirmed: set[str] = set()
+    report.batches += 1
+    for write, (category, message) in done.unreadable:
+        error = f"{category}: {message} (batch read of the contact before the write)"
+        not_confirmed.add(write.crm_contact_id)
+        if report.dry_run:
+            rows.append(
+                _skip_row(
+                    report,
+                    write,
+                    f"would not be sent: the CRM cannot read this contact ({error})",
+                    SKIP,
+                    done.started,
+                )
+            )
+        else:
+            _record_failure(
+                report, write, error, config, permanent, rows, done.started, attempts=0, category=category
+            )
+    for write in done.not_sent:
+        error = f"could not read the contact's lifecycle stage before the write: {done.error}"
+        not_confirmed.add(write.crm_contact_id)
+        if report.dry_run:
+            rows.append(_skip_row(report, write, f"would be sent, but {error}", SKIP, done.started))
+        else:
+            _record_failure(
+                report,
+                write,
+                error,
+                config,
+                permanent,
+                rows,
+                done.started,
+                attempts=done.error.attempts if done.error else 0,
+                category="BATCH_NOT_CONFIRMED",
+            )
+    for write, stage in done.kept_stage:
+        reason = (
+            f"lifecyclestage left at {stage!r}: the contact is already past MQL and stages only move forward;"
+            " score fields sent"
+        )
+        rows.append(_skip_row(report, write, reason, KEEP_STAGE, done.started))
+    if report.dry_run:
+        for write in done.sent:
+            rows.append(
+                _row(
+                    report, write, write.action, "planned", write.reason, None, 0, done.started, done.started
+                )
+            )
+        write_log(wh, rows)
+        return not_confirmed
+
+    report.sent += len(done.sent)
+    for write in done.sent:
+        p, contact_id = write.promotion, write.crm_contact_id
+        if done.error is not None:
+            not_confirmed.add(contact_id)
+            _record_failure(
+                report,
+                write,
+                f"batch not confirmed: {done.error}",
+                config,
+                permanent,
+                rows,
+                done.finished,
+                attempts=done.error.attempts,
+                category="BATCH_NOT_CONFIRMED",
+            )
+        elif done.outcome is not None and contact_id in done.outcome.confirmed:
+            report.confirmed += 1
+            confirmed.append(
+                Confirmed(
+                    contact_id,
+                    p.person_id,
+                    p.mql_event_id,
+                    p.mql_at,
+                    p.mql_sequence,
+                    write.values,
+                    write.payload_hash,
+                    done.finished,
+                )
+            )
+            rows.append(
+                _row(
+                    report,
+                    write,
+                    write.action,
+                    "confirmed",
+                    write.reason,
+                    None,
+                    done.outcome.attempts,
+                    done.started,
+                    done.finished,
+                )
+            )
+        else:
+            not_confirmed.add(contact_id)
+            errors = done.outcome.errors if done.outcome else {}
+            crm_category, message = errors.get(contact_id) or (
+                "UNCONFIRMED",
+                "the CRM answered without confirming nor rejecting this input",
+            )
+            category = crm_category
+            if done.outcome is not None and contact_id in done.outcome.stage_conflicts:
+                category = STAGE_CONFLICT  # the stage moved on since it was read: re-read and retry next run
+            _record_failure(
+                report,
+                write,
+                f"{crm_category}: {message}",
+                config,
+                permanent,
+                rows,
+                done.finished,
+                attempts=done.outcome.attempts if done.outcome else 0,
+                category=category,
+            )
+    _crash_hook(report, "before_commit")  # the CRM has this batch, the warehouse does not
+    record_batch(wh, confirmed=confirmed, permanent=permanent, log_rows=rows)
+    _crash_hook(report, "after_commit")
+    return not_confirmed
+
+
+def _crash_hook(report: SyncReport, point: str) -> None:
+    """Test hook: exit hard after batch k at the chosen point, as a killed worker would."""
+    after = int(os.environ.get(CRASH_AFTER_BATCHES_ENV) or 0)
+    if after and report.batches >= after and os.environ.get(CRASH_POINT_ENV, "before_commit") == point:
+        os._exit(CRASH_EXIT_CODE)
+
+
+def _record_failure(
+    report: SyncReport,
+    write: PlannedWrite,
+    error: str,
+    config: SyncConfig,
+    permanent: list[PermanentFailure],
+    log_rows: list[LogRow],
+    when: datetime,
+    *,
+    attempts: int,
+    category: str,
+) -> None:
+    """A write the CRM did not confirm: permanent (marked, not retried) or transient (retried next run)."""
+    p = write.promotion
+    is_permanent = category in config.permanent_error_categories
+    status = "permanent_failure" if is_permanent else "failed"
+    if is_permanent:
+        permanent.append(
+            PermanentFailure(
+                write.crm_contact_id, p.person_id, p.mql_event_id, write.payload_hash, error, when
+            )
+        )
+        report.permanent_failures += 1
+    else:
+        report.failed += 1
+    report.failures.append(FailureLine(write.crm_contact_id, p.person_id, p.mql_event_id, status, error))
+    log_rows.append(_row(report, write, write.action, status, write.reason, error, attempts, when, when))
+
+
+def _row(
+    report: SyncReport,
+    write: PlannedWrite,
+    action: str,
+    status: str,
+    reason: str | None,
+    error: str | None,
+    attempts: int,
+    started_at: datetime,
+    finished_at: datetime,
+) -> LogRow:
+    p = write.promotion
+    return _log_row(
+        report,
+        p.person_id,
+        p.crm_contact_id,
+        p.mql_event_id,
+        action,
+        status,
+        reason,
+        error,
+        attempts,
+        started_at,
+        finished_at,
+    )
+
+
+def _skip_row(report: SyncReport, write: PlannedWrite, reason: str, action: str, when: datetime) -> LogRow:
+    report.add_skip(reason)
+    return _row(report, write, action, "skipped", reason, None, 0, when, when)
+
+
+def _log_row(
+    report: SyncReport,
+    person_id: str | None,
+    crm_contact_id: str | None,
+    mql_event_id: str | None,
+    action: str,
+    status: str,
+    reason: str | None,
+    error: str | None,
+    attempts: int,
+    started_at: datetime,
+    finished_at: datetime,
+) -> LogRow:
+    return LogRow(
+        run_id=report.run_id,
+        person_id=person_id,
+        crm_contact_id=crm_contact_id,
+        mql_event_id=mql_event_id,
+        action=action,
+        status=status,
+        reason=reason,
+        error=error,
+        attempts=attempts,
+        started_at=started_at,
+        finished_at=finished_at,
+        dry_run=report.dry_run,
+    )
