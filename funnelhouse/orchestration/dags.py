@@ -91,7 +91,9 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
             enable_mock_profile=False,
         ),
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
-        operator_args={"pool": WAREHOUSE_POOL},
+        # "buildable": a model's task runs the tests whose other parents are its ancestors, so a test
+        # spanning two models runs with the later one instead of failing on a table not built yet.
+        operator_args={"pool": WAREHOUSE_POOL, "dbt_cmd_flags": ["--indirect-selection", "buildable"]},
     )
 
 
