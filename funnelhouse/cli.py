@@ -83,9 +83,15 @@ def ingest(
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def build(ctx: typer.Context) -> None:
     """Validate the qualification contract, compile it to seeds and run `dbt build` with the given selection args."""
+    from funnelhouse.contract import ContractError
     from funnelhouse.dbt_runner import run_dbt
 
-    raise typer.Exit(run_dbt(["build", *ctx.args]))
+    try:
+        code = run_dbt(["build", *ctx.args])
+    except ContractError as exc:  # names the file, the path inside it and the problem
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 @app.command()

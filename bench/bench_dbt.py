@@ -1,0 +1,155 @@
+"""Benchmark the dbt build: full build and one-day incremental build, DuckDB and PostgreSQL side by side.
+
+    python bench/bench_dbt.py --contacts 100000 --days 90            # the issue's scale (slow to generate)
+    python bench/bench_dbt.py --contacts 2000 --days 30 --engines duckdb
+
+Generates a world with `funnelhouse.generator`, loads its raw layer without dlt (the dbt tests' loader,
+docs/raw-schema.md) so only dbt is timed: first everything but the last day, a full build
+(`--full-refresh`), then the last day and an incremental build. Prints one dict (JSON, last line): seconds per engine and
+step, row counts, and the incremental/full ratio (aim: full ≤ 60 s on DuckDB, incremental ≤ 10 % of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import funnelhouse  # noqa: E402,F401  (telemetry off)
+from funnelhouse.dbt_runner import run_dbt  # noqa: E402
+from funnelhouse.generator import generate_world  # noqa: E402
+from funnelhouse.settings import Settings  # noqa: E402
+from funnelhouse.warehouse import open_warehouse  # noqa: E402
+
+SCORING_LAYER = [
+    "--select",
+    "+path:models/marts/scoring",
+    "path:models/intermediate/engagement",
+    "path:seeds",
+    "--indirect-selection",
+    "cautious",
+]
+
+
+def _raw_loader():
+    spec = importlib.util.spec_from_file_location("raw_loader", ROOT / "tests" / "dbt" / "raw_loader.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _postgres_database(admin_dsn: str) -> tuple[str, str]:
+    import psycopg2
+
+    name = f"fh_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(admin_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return name, admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres_database(admin_dsn: str, name: str) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(admin_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def _timed_build(settings: Settings, args: list[str]) -> float:
+    started = time.perf_counter()
+    code = run_dbt(["build", "--quiet", *args, *SCORING_LAYER, "--exclude", "test_type:unit"], settings)
+    if code != 0:
+        raise SystemExit(f"dbt build {' '.join(args)} failed on {settings.warehouse} (exit code {code})")
+    return round(time.perf_counter() - started, 2)
+
+
+def bench_engine(settings: Settings, world: Path, end: date, loader) -> dict:
+    with open_warehouse(settings) as wh:
+        loader.load_world(wh, world, until=end - timedelta(days=1))
+    full = _timed_build(settings, ["--full-refresh"])
+    with open_warehouse(settings) as wh:
+        loader.load_world(wh, world)
+    incremental = _timed_build(settings, [])
+    with open_warehouse(settings, read_only=True) as wh:
+        [(events, score_rows, mqls)] = wh.fetchall(
+            "select (select count(*) from intermediate.int_engagement__events_unioned),"
+            " (select count(*) from marts.fct_lead_score_daily), (select count(*) from marts.fct_mql_events)"
+        )
+    return {
+        "full_build_s": full,
+        "incremental_build_s": incremental,
+        "incremental_over_full": round(incremental / full, 3) if full else None,
+        "engagement_events": events,
+        "lead_score_daily_rows": score_rows,
+        "mql_events": mqls,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=2000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--end", default="2026-11-20")
+    parser.add_argument("--engines", default="duckdb,postgres")
+    parser.add_argument("--postgres-admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workdir", type=Path, default=None, help="Keep the world and warehouses here")
+    options = parser.parse_args()
+
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="fh-bench-dbt-"))
+    end = date.fromisoformat(options.end)
+    world = workdir / "world"
+    started = time.perf_counter()
+    if not world.exists():
+        generate_world(out=world, contacts=options.contacts, days=options.days, seed=options.seed, end=end)
+    result: dict = {
+        "contacts": options.contacts,
+        "days": options.days,
+        "generate_s": round(time.perf_counter() - started, 2),
+    }
+    loader = _raw_loader()
+    try:
+        for engine in options.engines.split(","):
+            home = workdir / f"home_{engine}"
+            shutil.rmtree(home, ignore_errors=True)
+            if engine == "postgres":
+                name, dsn = _postgres_database(options.postgres_admin_dsn)
+                try:
+                    result[engine] = bench_engine(
+                        Settings(home=home, warehouse="postgres", postgres_dsn=dsn), world, end, loader
+                    )
+                finally:
+                    _drop_postgres_database(options.postgres_admin_dsn, name)
+            else:
+                result[engine] = bench_engine(Settings(home=home, warehouse="duckdb"), world, end, loader)
+        if "duckdb" in result and "postgres" in result:
+            result["postgres_over_duckdb_full"] = round(
+                result["postgres"]["full_build_s"] / result["duckdb"]["full_build_s"], 2
+            )
+            result["postgres_over_duckdb_incremental"] = round(
+                result["postgres"]["incremental_build_s"] / result["duckdb"]["incremental_build_s"], 2
+            )
+    finally:
+        if options.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    # One JSON object on the last line: bench/harness.py reads a step's figures from there.
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

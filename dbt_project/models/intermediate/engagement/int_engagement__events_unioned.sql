@@ -1,0 +1,123 @@
+{{ config(
+    materialized='incremental',
+    unique_key='engagement_event_id',
+    incremental_strategy='delete+insert',
+    post_hook="delete from {{ this }} where person_id not in (select person_id from {{ ref('int_people__persons') }})"
+) }}
+{#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
+    and CRM activities, each given the contract's event kind (first matching mapping wins; events no
+    mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`,
+    plus every event of visitors who identified and of people who became known in that window, so
+    stitching applies to their earlier anonymous events. -#}
+{%- set run_stamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+{%- if is_incremental() -%}
+{%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
+{%- endif %}
+with web as (
+    select
+        {{ dbt.concat(["'web:'", "events.event_id"]) }} as engagement_event_id,
+        stitched.person_id,
+        case when events.event_type = 'page' then 'web_page' else 'web_track' end as source,
+        events.event_id as source_event_id,
+        events.occurred_at,
+        case when events.event_type = 'page' then events.page_path else events.event_name end as match_text,
+        events.page_url as url,
+        events.anonymous_id,
+        events.received_at as loaded_at
+    from {{ ref('stg_web__events') }} as events
+    inner join {{ ref('int_people__identity_stitched') }} as stitched
+        on stitched.anonymous_id = events.anonymous_id
+    where events.event_type in ('page', 'track')
+    {% if is_incremental() %}
+      and (events.received_at >= {{ cutoff }} or stitched.identified_received_at >= {{ cutoff }})
+    {% endif %}
+),
+
+email as (
+    select
+        {{ dbt.concat(["'email:'", "events.event_id"]) }} as engagement_event_id,
+        persons.person_id,
+        'email' as source,
+        events.event_id as source_event_id,
+        events.occurred_at,
+        events.event_type as match_text,
+        events.url,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
+        events.occurred_at as loaded_at
+    from {{ ref('stg_email__events') }} as events
+    inner join {{ ref('int_people__persons') }} as persons
+        on persons.email = events.email
+    {% if is_incremental() %}
+    where events.occurred_at >= {{ cutoff }} or persons.known_since >= {{ cutoff }}
+    {% endif %}
+),
+
+crm_links as (
+    select distinct
+        associations.from_object_id as engagement_id,
+        contact_persons.person_id
+    from {{ ref('stg_hubspot__associations') }} as associations
+    inner join {{ ref('int_people__contact_persons') }} as contact_persons
+        on contact_persons.contact_id = associations.to_object_id
+    where associations.from_object_type in ('calls', 'emails', 'meetings', 'tasks')
+      and associations.to_object_type = 'contacts'
+),
+
+crm as (
+    select
+        {{ dbt.concat(["'crm:'", "engagements.engagement_type", "':'", "engagements.engagement_id", "':'", "crm_links.person_id"]) }}
+            as engagement_event_id,
+        crm_links.person_id,
+        'crm' as source,
+        engagements.engagement_id as source_event_id,
+        engagements.occurred_at,
+        engagements.engagement_detail as match_text,
+        cast(null as {{ dbt.type_string() }}) as url,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
+        engagements.updated_at as loaded_at
+    from {{ ref('stg_hubspot__engagements') }} as engagements
+    inner join crm_links
+        on crm_links.engagement_id = engagements.engagement_id
+    where not engagements.is_deleted
+      and engagements.occurred_at is not null
+    {% if is_incremental() %}
+      and engagements.updated_at >= {{ cutoff }}
+    {% endif %}
+),
+
+unioned as (
+    select * from web
+    union all
+    select * from email
+    union all
+    select * from crm
+),
+
+kinds as (
+    select
+        unioned.*,
+        mappings.event_kind,
+        row_number() over (
+            partition by unioned.engagement_event_id order by mappings.mapping_order
+        ) as mapping_rank
+    from unioned
+    inner join {{ ref('contract_event_kinds') }} as mappings
+        on mappings.source = unioned.source
+       and lower(unioned.match_text) like lower(mappings.pattern)
+)
+
+select
+    engagement_event_id,
+    person_id,
+    source,
+    source_event_id,
+    event_kind,
+    match_text,
+    url,
+    anonymous_id,
+    occurred_at,
+    cast(occurred_at as date) as event_date,
+    loaded_at,
+    {{ run_stamp }} as _processed_at
+from kinds
+where mapping_rank = 1

@@ -1,0 +1,56 @@
+{#- One row per web session: a visitor's events with no gap longer than 30 minutes (the common web
+    analytics definition). The first event carries the session's landing page and campaign (UTM),
+    which the funnel marts use as the lead's channel. -#}
+with events as (
+    select
+        events.event_id,
+        events.anonymous_id,
+        events.occurred_at,
+        events.event_type,
+        events.page_path,
+        events.referrer,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        lag(events.occurred_at) over (
+            partition by events.anonymous_id order by events.occurred_at, events.event_id
+        ) as previous_at
+    from {{ ref('stg_web__events') }} as events
+    where events.anonymous_id is not null
+),
+
+numbered as (
+    select
+        *,
+        sum(case when previous_at is null
+                   or {{ dbt.datediff('previous_at', 'occurred_at', 'minute') }} > 30 then 1 else 0 end)
+            over (partition by anonymous_id order by occurred_at, event_id rows unbounded preceding)
+            as session_number
+    from events
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by anonymous_id, session_number order by occurred_at, event_id) as event_rank
+    from numbered
+)
+
+select
+    {{ dbt.hash(dbt.concat(["ranked.anonymous_id", "'|'", "cast(ranked.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
+    ranked.anonymous_id,
+    ranked.session_number,
+    stitched.person_id,
+    min(ranked.occurred_at) as session_start_at,
+    max(ranked.occurred_at) as session_end_at,
+    count(*) as events,
+    sum(case when ranked.event_type = 'page' then 1 else 0 end) as page_views,
+    max(case when ranked.event_rank = 1 then ranked.page_path end) as landing_path,
+    max(case when ranked.event_rank = 1 then ranked.referrer end) as referrer,
+    max(case when ranked.event_rank = 1 then ranked.utm_source end) as utm_source,
+    max(case when ranked.event_rank = 1 then ranked.utm_medium end) as utm_medium,
+    max(case when ranked.event_rank = 1 then ranked.utm_campaign end) as utm_campaign
+from ranked
+left join {{ ref('int_people__identity_stitched') }} as stitched
+    on stitched.anonymous_id = ranked.anonymous_id
+group by ranked.anonymous_id, ranked.session_number, stitched.person_id

@@ -1,0 +1,113 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['person_id', 'score_date', 'rule_id'],
+    incremental_strategy='delete+insert',
+    post_hook="delete from {{ this }} where person_id not in (select person_id from {{ ref('int_people__persons') }})"
+) }}
+{#- One row per person, day and engagement rule, from the first day the rule scored for the person to
+    the as-of day: the rule's points on that day after decay (step decay: `decay_percent` lost every
+    `decay_every_days` days since the event's day) and after the rule's cap (the cap bounds the rule's
+    decayed total). Incremental: recomputes the last `lookback_days` days for everyone, and every day
+    for people with older events (re)processed in this run (late events, retroactive stitching). -#}
+{%- set run_stamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+with rules as (
+    select * from {{ ref('contract_engagement_rules') }}
+),
+
+events as (
+    select * from {{ ref('int_engagement__events_unioned') }}
+),
+
+rule_day_points as (
+    select
+        events.person_id,
+        rules.rule_id,
+        events.event_date,
+        count(*) as events,
+        sum(rules.points) as raw_points
+    from events
+    inner join rules
+        on rules.event_kind = events.event_kind
+       and (rules.pattern is null
+            or lower(coalesce(events.url, events.match_text)) like lower(rules.pattern)
+            or lower(events.match_text) like lower(rules.pattern))
+    group by events.person_id, rules.rule_id, events.event_date
+),
+
+first_days as (
+    select person_id, rule_id, min(event_date) as first_date
+    from rule_day_points
+    group by person_id, rule_id
+),
+
+{% if is_incremental() %}
+changed_people as (
+    -- Events before the recomputed window that this run (re)processed: late events, stitched history.
+    select distinct person_id
+    from events
+    where _processed_at > (select max(_processed_at) from {{ this }})
+      and event_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+),
+{% endif %}
+
+spine as (
+    select first_days.person_id, first_days.rule_id, days.score_date
+    from first_days
+    inner join {{ ref('int_calendar__days') }} as days
+        on days.score_date >= first_days.first_date
+    {% if is_incremental() %}
+    where days.score_date >= (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+       or first_days.person_id in (select person_id from changed_people)
+    {% endif %}
+),
+
+decayed as (
+    select
+        spine.person_id,
+        spine.score_date,
+        spine.rule_id,
+        sum(
+            rule_day_points.raw_points
+            * case when rules.decays = 1
+                   then power(
+                       1 - {{ contract_setting('decay_percent') }} / 100.0,
+                       floor({{ dbt.datediff('rule_day_points.event_date', 'spine.score_date', 'day') }}
+                             / {{ contract_setting('decay_every_days') }})
+                   )
+                   else 1 end
+        ) as decayed_points,
+        sum(case when rule_day_points.event_date = spine.score_date then rule_day_points.raw_points else 0 end)
+            as points_today,
+        sum(case when rule_day_points.event_date = spine.score_date then rule_day_points.events else 0 end)
+            as events_today,
+        sum(rule_day_points.events) as events_to_date
+    from spine
+    inner join rule_day_points
+        on rule_day_points.person_id = spine.person_id
+       and rule_day_points.rule_id = spine.rule_id
+       and rule_day_points.event_date <= spine.score_date
+    inner join rules on rules.rule_id = spine.rule_id
+    group by spine.person_id, spine.score_date, spine.rule_id
+)
+
+select
+    decayed.person_id,
+    decayed.score_date,
+    decayed.rule_id,
+    rules.label,
+    rules.is_late_buying_signal,
+    cast(round(cast(decayed.decayed_points as {{ dbt.type_numeric() }}), 4) as numeric(18, 4)) as decayed_points,
+    cast(round(cast(
+        case
+            when rules.cap is null then decayed.decayed_points
+            when rules.points >= 0 and decayed.decayed_points > rules.cap then rules.cap
+            when rules.points < 0 and decayed.decayed_points < -rules.cap then -rules.cap
+            else decayed.decayed_points
+        end as {{ dbt.type_numeric() }}), 4) as numeric(18, 4)) as points,
+    decayed.points_today,
+    decayed.events_today,
+    decayed.events_to_date,
+    {{ run_stamp }} as _processed_at
+from decayed
+inner join rules on rules.rule_id = decayed.rule_id
+-- depends_on: {{ ref('int_people__persons') }} (the post-hook drops people who no longer exist)

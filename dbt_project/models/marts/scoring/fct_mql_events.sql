@@ -1,0 +1,109 @@
+{#- One row per crossing into MQL: a day on which a person is an MQL and was not the day before
+    (or is one on their first day). A lead that cools down under the threshold and qualifies again
+    gives a new row (mql_sequence 2, 3, ...). `mql_at` is the moment of the event that carried the
+    lead score over the threshold that day (events of the day in time order, counted at full points). -#}
+with daily as (
+    select
+        *,
+        lag(is_mql) over (partition by person_id order by score_date) as was_mql
+    from {{ ref('fct_lead_score_daily') }}
+),
+
+crossings as (
+    select *
+    from daily
+    where is_mql and (was_mql is null or not was_mql)
+),
+
+day_events as (
+    select
+        events.person_id,
+        events.event_date,
+        events.occurred_at,
+        events.engagement_event_id,
+        sum(rules.points) as event_points
+    from {{ ref('int_engagement__events_unioned') }} as events
+    inner join {{ ref('contract_engagement_rules') }} as rules
+        on rules.event_kind = events.event_kind
+    inner join crossings
+        on crossings.person_id = events.person_id
+       and crossings.score_date = events.event_date
+    group by events.person_id, events.event_date, events.occurred_at, events.engagement_event_id
+),
+
+running as (
+    select
+        day_events.*,
+        sum(event_points) over (
+            partition by person_id, event_date order by occurred_at, engagement_event_id
+            rows unbounded preceding
+        ) as points_so_far
+    from day_events
+),
+
+crossing_moments as (
+    select
+        crossings.person_id,
+        crossings.score_date,
+        min(case when crossings.lead_score - crossings.points_today + running.points_so_far
+                      >= {{ contract_setting('mql_threshold') }}
+                 then running.occurred_at end) as first_over_at,
+        max(running.occurred_at) as last_event_at
+    from crossings
+    left join running
+        on running.person_id = crossings.person_id
+       and running.event_date = crossings.score_date
+    group by crossings.person_id, crossings.score_date
+),
+
+reasons as (
+    select
+        person_id,
+        score_date,
+        {{ dbt.listagg(
+            dbt.concat(["label", "' ('", format_points('points'),
+                        "case when is_late_buying_signal = 1 then ', late buying signal' else '' end", "')'"]),
+            "'; '",
+            'order by points desc, rule_id'
+        ) }} as engagement_reasons
+    from {{ ref('int_scoring__engagement_daily') }}
+    where points <> 0
+    group by person_id, score_date
+),
+
+persons as (
+    select * from {{ ref('int_people__persons') }}
+)
+
+select
+    {{ dbt.hash(dbt.concat(["crossings.person_id", "'|'", "cast(crossings.score_date as " ~ dbt.type_string() ~ ")",
+                            "'|'", "crossings.contract_version"])) }} as mql_event_id,
+    crossings.person_id,
+    persons.crm_contact_id,
+    persons.email,
+    coalesce(crossing_moments.first_over_at, crossing_moments.last_event_at,
+             cast(crossings.score_date as {{ dbt.type_timestamp() }})) as mql_at,
+    crossings.score_date as mql_date,
+    crossings.lead_score,
+    crossings.fit_score,
+    crossings.engagement_score,
+    crossings.fit_grade,
+    case
+        when reasons.engagement_reasons is null then fit.fit_reasons
+        when fit.fit_reasons is null then reasons.engagement_reasons
+        else {{ dbt.concat(["reasons.engagement_reasons", "'; '", "fit.fit_reasons"]) }}
+    end as reasons,
+    crossings.contract_version,
+    cast(row_number() over (partition by crossings.person_id order by crossings.score_date) as integer)
+        as mql_sequence
+from crossings
+inner join crossing_moments
+    on crossing_moments.person_id = crossings.person_id
+   and crossing_moments.score_date = crossings.score_date
+left join reasons
+    on reasons.person_id = crossings.person_id
+   and reasons.score_date = crossings.score_date
+left join {{ ref('int_scoring__fit') }} as fit
+    on fit.person_id = crossings.person_id
+left join persons
+    on persons.person_id = crossings.person_id

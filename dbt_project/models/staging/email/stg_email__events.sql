@@ -1,0 +1,44 @@
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
+) }}
+{#- One row per SendGrid event; incremental on the event time with a lookback for late posts. -#}
+{%- set cols = existing_columns(source('raw_email', 'events')) -%}
+with source as (
+    select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
+    {% if is_incremental() %}
+    where {{ to_utc('event_at') }} >= (
+        select {{ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') }} from {{ this }}
+    )
+    {% endif %}
+),
+
+typed as (
+    select
+        cast(sg_event_id as {{ dbt.type_string() }}) as event_id,
+        cast({{ column_or_null(cols, 'sg_message_id') }} as {{ dbt.type_string() }}) as message_id,
+        nullif(lower(trim(email)), '') as email,
+        lower(event) as event_type,
+        {{ to_utc('event_at') }} as occurred_at,
+        {{ column_or_null(cols, 'url') }} as url,
+        {{ column_or_null(cols, 'category') }} as category,
+        {{ column_or_null(cols, 'categories') }} as categories,
+        {{ column_or_null(cols, 'campaign') }} as campaign,
+        {{ column_or_null(cols, 'asset') }} as asset,
+        {{ column_or_null(cols, 'reason') }} as reason,
+        {{ column_or_null(cols, 'type') }} as bounce_type
+    from source
+    where sg_event_id is not null
+),
+
+deduplicated as (
+    select *, row_number() over (partition by event_id order by occurred_at) as copy_number
+    from typed
+)
+
+select event_id, message_id, email, event_type, occurred_at, url, category, categories, campaign, asset,
+       reason, bounce_type
+from deduplicated
+where copy_number = 1

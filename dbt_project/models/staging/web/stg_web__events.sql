@@ -1,0 +1,61 @@
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
+) }}
+{#- One row per Segment message. Incremental on the time the event was received, re-reading
+    `lookback_days` so a retried delivery or a late batch is picked up; ties on message_id keep the
+    earliest received copy. -#}
+{%- set cols = existing_columns(source('raw_web', 'events')) -%}
+with source as (
+    select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
+    {% if is_incremental() %}
+    where {{ to_utc('received_at') }} >= (
+        select {{ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') }} from {{ this }}
+    )
+    {% endif %}
+),
+
+typed as (
+    select
+        cast(message_id as {{ dbt.type_string() }}) as event_id,
+        lower(type) as event_type,
+        {{ column_or_null(cols, 'event') }} as event_name,
+        {{ column_or_null(cols, 'name') }} as page_name,
+        nullif({{ column_or_null(cols, 'anonymous_id') }}, '') as anonymous_id,
+        nullif(cast({{ column_or_null(cols, 'user_id') }} as {{ dbt.type_string() }}), '') as user_id,
+        {{ to_utc('timestamp') }} as occurred_at,
+        {{ to_utc('received_at') }} as received_at,
+        coalesce({{ column_or_null(cols, 'context__page__url') }}, {{ column_or_null(cols, 'properties__url') }}) as page_url,
+        coalesce({{ column_or_null(cols, 'context__page__path') }}, {{ column_or_null(cols, 'properties__path') }}) as page_path,
+        coalesce({{ column_or_null(cols, 'context__page__referrer') }}, {{ column_or_null(cols, 'properties__referrer') }}) as referrer,
+        coalesce({{ column_or_null(cols, 'context__page__title') }}, {{ column_or_null(cols, 'properties__title') }}) as page_title,
+        {{ column_or_null(cols, 'context__campaign__source') }} as utm_source,
+        {{ column_or_null(cols, 'context__campaign__medium') }} as utm_medium,
+        {{ column_or_null(cols, 'context__campaign__name') }} as utm_campaign,
+        {{ column_or_null(cols, 'context__campaign__term') }} as utm_term,
+        {{ column_or_null(cols, 'context__campaign__content') }} as utm_content,
+        {{ column_or_null(cols, 'properties__asset_id') }} as asset_id,
+        {{ column_or_null(cols, 'properties__form_id') }} as form_id,
+        nullif(lower(trim({{ column_or_null(cols, 'traits__email') }})), '') as traits_email,
+        {{ column_or_null(cols, 'traits__first_name') }} as traits_first_name,
+        {{ column_or_null(cols, 'traits__last_name') }} as traits_last_name,
+        {{ column_or_null(cols, 'traits__company') }} as traits_company
+    from source
+    where message_id is not null
+),
+
+deduplicated as (
+    select
+        *,
+        row_number() over (partition by event_id order by received_at, occurred_at) as copy_number
+    from typed
+)
+
+select
+    event_id, event_type, event_name, page_name, anonymous_id, user_id, occurred_at, received_at,
+    page_url, page_path, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
+    asset_id, form_id, traits_email, traits_first_name, traits_last_name, traits_company
+from deduplicated
+where copy_number = 1
