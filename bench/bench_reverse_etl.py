@@ -162,7 +162,7 @@ def main() -> None:
         "promote": promote,
         "rescore": rescore,
     }
-    print(result)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

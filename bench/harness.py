@@ -7,10 +7,14 @@ rusage), and keeps one step's caches from flattering the next.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,37 +40,79 @@ class StepResult:
         }
 
 
-def run_step(name: str, argv: list[str], env: dict[str, str] | None = None, timeout_s: float = 7200) -> StepResult:
-    """Run `argv` (a Python module step by default) and return its measured result."""
+def run_step(
+    name: str,
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    timeout_s: float = 7200,
+    cwd: str | os.PathLike[str] | None = None,
+) -> StepResult:
+    """Run `argv` in its own process group and return its measured result.
+
+    The child is reaped with `os.wait4`, whose rusage is that child's own (and the descendants it waited
+    for), so a step's peak RSS is measured even when the step never reports it (or crashes first).
+    Output goes to temporary files rather than pipes, so a chatty step cannot block on a full pipe.
+    """
+    timed_out = threading.Event()
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        stdout, stderr = proc.communicate()
-        return StepResult(name, False, time.perf_counter() - started, 0.0, error=f"timed out after {timeout_s}s")
-    wall = time.perf_counter() - started
-    # communicate() already reaped the child; its rusage is folded into RUSAGE_CHILDREN. To get this
-    # child's own peak, steps also report it themselves (see `report`), which we prefer when present.
-    figures: dict[str, Any] = {}
-    lines = [line for line in stdout.strip().splitlines() if line.strip()]
-    if lines:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=err,
+            text=True,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,  # a timeout kills the step's whole group (servers it started too)
+        )
+
+        def _kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout_s, _kill)
+        timer.start()
         try:
-            figures = json.loads(lines[-1])
-        except json.JSONDecodeError:
-            figures = {}
-    peak = float(figures.pop("peak_rss_mb", 0.0) or 0.0)
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    measured_peak = usage.ru_maxrss / 1024.0  # Linux reports KiB
+    figures = _last_line_figures(stdout)
+    reported_peak = float(figures.pop("peak_rss_mb", 0.0) or 0.0)
+    peak = max(measured_peak, reported_peak)
+    if timed_out.is_set():
+        return StepResult(name, False, wall, peak, figures, error=f"timed out after {timeout_s}s")
     if proc.returncode != 0:
-        tail = (stderr or stdout).strip().splitlines()[-15:]
-        return StepResult(name, False, wall, peak, figures, error="\n".join(tail))
+        tail = (stderr.strip() or stdout.strip()).splitlines()[-15:]
+        error = "\n".join(tail) or f"exited with code {proc.returncode} and no output"
+        return StepResult(name, False, wall, peak, figures, error=error)
     return StepResult(name, True, wall, peak, figures)
+
+
+def _last_line_figures(stdout: str) -> dict[str, Any]:
+    """The step's figures: a JSON object on its last non-empty stdout line.
+
+    A Python dict literal (a step that used `print(dict)`) is accepted too, so its figures are not lost.
+    """
+    lines = [line for line in stdout.strip().splitlines() if line.strip()]
+    if not lines:
+        return {}
+    try:
+        value = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        try:
+            value = ast.literal_eval(lines[-1].strip())
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 def peak_rss_mb() -> float:

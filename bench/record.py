@@ -69,9 +69,23 @@ def _load_runs() -> list[dict[str, Any]]:
     return runs
 
 
+def flatten(figures: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested step figures as dotted keys (`duckdb.full_build_s`), so a table cell stays readable."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
@@ -107,20 +121,24 @@ def write_results_md() -> None:
         prev_steps = {s["name"]: s for s in (previous or {}).get("steps", [])}
         for step in latest["steps"]:
             prev = prev_steps.get(step["name"], {})
-            figures = ", ".join(f"{k}={_fmt(v)}" for k, v in step.get("figures", {}).items())
+            figures = ", ".join(
+                f"{k}={_fmt(v)}" for k, v in flatten(step.get("figures", {})).items() if not isinstance(v, list)
+            )
             if step.get("error"):
-                figures = (figures + "; " if figures else "") + "error: " + step["error"].splitlines()[-1][:120]
+                last = (step["error"].strip().splitlines() or [""])[-1][:160].replace("|", "/")
+                figures = (figures + "; " if figures else "") + "error: " + last
             lines.append(
                 f"| {step['name']} | {'yes' if step['ok'] else 'NO'} | {_fmt(step['wall_s'])} | "
                 f"{_fmt(step['peak_rss_mb'])} | {figures} | {_fmt(prev.get('wall_s'))} | {_fmt(prev.get('peak_rss_mb'))} |"
             )
         if latest.get("ratios"):
-            lines += ["", "| ratio | latest | previous | target |", "|---|---|---|---|"]
+            lines += ["", "| ratio | latest | previous | target | met | note |", "|---|---|---|---|---|---|"]
             prev_ratios = (previous or {}).get("ratios", {})
             for name, info in latest["ratios"].items():
                 prev_value = prev_ratios.get(name, {}).get("value") if isinstance(prev_ratios.get(name), dict) else None
                 lines.append(
-                    f"| {name} | {_fmt(info.get('value'))} | {_fmt(prev_value)} | {info.get('target', '')} |"
+                    f"| {name} | {_fmt(info.get('value'))} | {_fmt(prev_value)} | {info.get('target', '')} | "
+                    f"{_fmt(info.get('met'))} | {info.get('note', '')} |"
                 )
         lines.append("")
     RESULTS_MD.write_text("\n".join(lines))

@@ -1,0 +1,164 @@
+"""The benchmark harness itself: a step is measured in its own process, failures are recorded, runs are saved.
+
+No timing assertions: these check that figures are captured and recorded, not how fast anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench import record
+from bench.harness import StepResult, run_step
+from bench.run import compute_ratios
+
+# A fake step: holds ~64 MiB so its peak RSS is clearly its own, then prints its figures as JSON.
+FAKE_STEP = textwrap.dedent(
+    """
+    import json
+    block = bytearray(64 * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    print("some human-readable progress line")
+    print(json.dumps({"rows": 1234, "engine": {"name": "duckdb", "seconds": 0.5}}))
+    """
+)
+FAILING_STEP = textwrap.dedent(
+    """
+    import sys
+    print("starting", flush=True)
+    print("the warehouse file /nowhere/warehouse.duckdb is missing", file=sys.stderr)
+    sys.exit(3)
+    """
+)
+
+
+def test_a_step_is_measured_in_its_own_process():
+    result = run_step("fake", [sys.executable, "-c", FAKE_STEP])
+
+    assert result.ok, result.error
+    assert result.error is None
+    assert result.figures == {"rows": 1234, "engine": {"name": "duckdb", "seconds": 0.5}}
+    assert result.wall_s > 0
+    # wait4's rusage is the child's own: at least the 64 MiB it touched, though it never reported it
+    assert result.peak_rss_mb >= 64
+
+
+def test_a_failing_step_is_recorded_as_failed_with_its_error():
+    result = run_step("broken", [sys.executable, "-c", FAILING_STEP])
+
+    assert not result.ok
+    assert "/nowhere/warehouse.duckdb is missing" in result.error
+    assert result.figures == {}
+    assert result.as_dict()["ok"] is False
+
+
+def test_a_step_that_prints_a_python_dict_keeps_its_figures():
+    result = run_step("repr", [sys.executable, "-c", "print({'records': 10, 'share': 0.5})"])
+
+    assert result.ok
+    assert result.figures == {"records": 10, "share": 0.5}
+
+
+def test_a_step_that_outlives_its_timeout_is_killed_and_failed():
+    result = run_step("slow", [sys.executable, "-c", "import time; time.sleep(60)"], timeout_s=1)
+
+    assert not result.ok
+    assert "timed out after 1s" in result.error
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(record, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(record, "RESULTS_MD", tmp_path / "RESULTS.md")
+    return tmp_path / "results"
+
+
+def _steps(rows: int, wall_s: float) -> list[dict]:
+    return [
+        StepResult("generate", True, wall_s, 100.0, {"events": rows}).as_dict(),
+        StepResult(
+            "ingest", False, 0.0, 0.0, error="Traceback ...\nbench_ingest.py does not exist yet"
+        ).as_dict(),
+    ]
+
+
+def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
+    results_dir: Path, monkeypatch
+):
+    ratios = {"incremental_over_full": {"value": 0.08, "target": "≤ 0.10", "met": True, "note": ""}}
+    # record names runs by the second: give the two runs distinct recording times
+    times = iter([datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC), datetime(2026, 11, 23, 15, 0, 1, tzinfo=UTC)])
+
+    class _Clock:
+        @staticmethod
+        def now(tz):
+            return next(times)
+
+    monkeypatch.setattr(record, "datetime", _Clock)
+    first = record.save_run("XS", _steps(rows=1000, wall_s=1.5), ratios)
+    second = record.save_run(
+        "XS",
+        _steps(rows=2000, wall_s=2.5),
+        {**ratios, "incremental_over_full": {"value": 0.2, "target": "≤ 0.10", "met": False, "note": ""}},
+    )
+
+    assert first != second and first.parent == results_dir == second.parent
+    saved = json.loads(second.read_text())
+    assert saved["scale"] == "XS"
+    assert saved["git_commit"]
+    assert {"cores", "memory_gib", "cpu_model"} <= set(saved["machine"])
+    assert saved["machine"]["cores"] >= 1
+    assert [s["name"] for s in saved["steps"]] == ["generate", "ingest"]
+    assert saved["steps"][0]["figures"] == {"events": 2000}
+    assert saved["steps"][1]["ok"] is False
+
+    table = record.RESULTS_MD.read_text()
+    assert "## Scale XS" in table
+    generate_row = next(line for line in table.splitlines() if line.startswith("| generate "))
+    cells = [c.strip() for c in generate_row.strip("|").split("|")]
+    # step | ok | wall s | peak | figures | previous wall s | previous peak
+    assert cells[1] == "yes" and cells[2] == "2.5" and cells[4] == "events=2000" and cells[5] == "1.5"
+    ingest_row = next(line for line in table.splitlines() if line.startswith("| ingest "))
+    assert "| NO |" in ingest_row and "bench_ingest.py does not exist yet" in ingest_row
+    ratio_row = next(line for line in table.splitlines() if line.startswith("| incremental_over_full "))
+    assert [c.strip() for c in ratio_row.strip("|").split("|")][:5] == [
+        "incremental_over_full",
+        "0.2",
+        "0.08",
+        "≤ 0.10",
+        "no",
+    ]
+
+
+def test_ratios_come_from_the_figures_of_the_same_run():
+    steps = {
+        "dbt": StepResult(
+            "dbt",
+            True,
+            30.0,
+            900.0,
+            {
+                "duckdb": {"full_build_s": 20.0, "incremental_build_s": 1.0, "incremental_over_full": 0.05},
+                "postgres_over_duckdb_full": 3.0,
+            },
+        ),
+        "quality": StepResult("quality", True, 5.0, 5000.0, {"increment": {"seconds": 1.0}}),
+        "demo": StepResult("demo", False, 2.0, 0.0, error="boom"),
+    }
+
+    ratios = compute_ratios(steps, "M")
+
+    assert ratios["dbt_incremental_over_full_duckdb"]["value"] == 0.05
+    assert ratios["dbt_incremental_over_full_duckdb"]["met"] is True
+    assert ratios["dbt_postgres_over_duckdb_full"]["met"] is False
+    assert ratios["gx_increment_share_of_nightly"]["value"] == 0.5
+    assert ratios["max_peak_rss_over_4gib"]["met"] is False
+    assert ratios["max_peak_rss_over_4gib"]["note"] == "step quality"
+    assert ratios["ingestion_over_read_json"]["value"] is None
+    assert ratios["steps_completed"]["note"] == "2 of 3 steps ok"
