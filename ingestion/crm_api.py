@@ -9,23 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from funnelhouse.hubspot_vocabulary import OBJECT_TYPES, SINGULAR, TRACKED_HISTORY
 from ingestion.http import CrmApiError, CrmSession
 
-OBJECT_TYPES = ("contacts", "companies", "deals", "calls", "emails", "tasks", "meetings")
-SINGULAR = {
-    "contacts": "contact",
-    "companies": "company",
-    "deals": "deal",
-    "calls": "call",
-    "emails": "email",
-    "tasks": "task",
-    "meetings": "meeting",
-}
-HISTORY_PROPERTIES = {
-    "contacts": ["lifecyclestage", "hs_lead_status", "hubspot_owner_id"],
-    "companies": ["hubspot_owner_id"],
-    "deals": ["dealstage", "hubspot_owner_id"],
-}
+__all__ = ["OBJECT_TYPES", "SINGULAR"]
+
+HISTORY_PROPERTIES = TRACKED_HISTORY
 ASSOCIATED_TYPES = {
     "contacts": ["companies"],
     "companies": [],

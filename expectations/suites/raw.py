@@ -25,68 +25,22 @@ from expectations.spec import (
     to_be_null,
     unique,
 )
+from funnelhouse import hubspot_vocabulary as vocabulary
 
 SCHEMAS = ["raw_hubspot", "raw_web", "raw_email"]
-CRM_OBJECTS = ["contacts", "companies", "deals", "calls", "emails", "tasks", "meetings"]
-ENGAGEMENTS = {"calls", "emails", "tasks", "meetings"}
-LIFECYCLE_STAGES = [
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-]
-LEAD_STATUSES = [
-    "NEW",
-    "OPEN",
-    "IN_PROGRESS",
-    "ATTEMPTED_TO_CONTACT",
-    "CONNECTED",
-    "OPEN_DEAL",
-    "UNQUALIFIED",
-    "BAD_TIMING",
-]
-DEAL_STAGES = [
-    "needs_analysis",
-    "proposal",
-    "pricing",
-    "presentation",
-    "negotiation",
-    "closedwon",
-    "closedlost",
-    "lost_to_competitor",
-    "no_decision",
-]
+CRM_OBJECTS = list(vocabulary.OBJECT_TYPES)
+ENGAGEMENTS = set(vocabulary.ENGAGEMENT_TYPES)
+LIFECYCLE_STAGES = list(vocabulary.LIFECYCLE_STAGES)
+LEAD_STATUSES = list(vocabulary.LEAD_STATUSES)
+DEAL_STAGES = list(vocabulary.DEAL_STAGES)
 HISTORY_PROPERTIES = {
     "lifecyclestage": LIFECYCLE_STAGES,
     "hs_lead_status": LEAD_STATUSES,
     "dealstage": DEAL_STAGES,
 }
-SEGMENT_TYPES = ["page", "track", "identify"]
-TRACK_EVENTS = [
-    "Newsletter Subscribed",
-    "White Paper Downloaded",
-    "Webinar Registered",
-    "Webinar Attended",
-    "Demo Requested",
-    "Contact Sales Requested",
-    "Form Submitted",
-    "Competitive Analysis Downloaded",
-]
-SENDGRID_EVENTS = [
-    "processed",
-    "delivered",
-    "open",
-    "click",
-    "bounce",
-    "dropped",
-    "deferred",
-    "spamreport",
-    "unsubscribe",
-]
+SEGMENT_TYPES = list(vocabulary.SEGMENT_TYPES)
+TRACK_EVENTS = list(vocabulary.TRACK_EVENTS)
+SENDGRID_EVENTS = list(vocabulary.SENDGRID_EVENTS)
 EMAIL_REGEX = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # ISO-8601 as the CRM sends property timestamps: a date, optionally a time, fraction and offset.
 ISO_REGEX = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"

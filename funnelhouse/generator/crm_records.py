@@ -10,21 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from funnelhouse.generator.clock import SECOND, iso
+from funnelhouse.hubspot_vocabulary import SINGULAR, TRACKED_HISTORY
 
-SINGULAR = {
-    "contacts": "contact",
-    "companies": "company",
-    "deals": "deal",
-    "calls": "call",
-    "emails": "email",
-    "tasks": "task",
-    "meetings": "meeting",
-}
-HISTORY_PROPERTIES = {
-    "contacts": ("lifecyclestage", "hs_lead_status", "hubspot_owner_id"),
-    "companies": ("hubspot_owner_id",),
-    "deals": ("dealstage", "hubspot_owner_id"),
-}
+HISTORY_PROPERTIES = TRACKED_HISTORY
 CREATED_PROPERTY = {"contacts": "createdate", "companies": "createdate", "deals": "createdate"}
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate"}
 

@@ -78,7 +78,9 @@ def sync_to_crm(settings: Settings | None = None, override_circuit_breaker: bool
     from reverse_etl import run_sync
 
     try:
-        report = run_sync(override_circuit_breaker=override_circuit_breaker, settings=settings or get_settings())
+        report = run_sync(
+            override_circuit_breaker=override_circuit_breaker, settings=settings or get_settings()
+        )
     except CircuitBreakerTripped as exc:
         raise GateFailed(str(exc)) from exc
     text = report.describe()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from funnelhouse.hubspot_vocabulary import DEAL_STAGES, ENGAGEMENT_TYPES, LIFECYCLE_ORDER, OBJECT_TYPES
 from funnelhouse.sandbox.errors import not_found
 
-OBJECT_TYPES = ("contacts", "companies", "deals", "calls", "emails", "tasks", "meetings")
-ENGAGEMENTS = ("calls", "emails", "tasks", "meetings")
+ENGAGEMENTS = ENGAGEMENT_TYPES
 
 # Accepted spellings of each object type: plural, singular and HubSpot's objectTypeId.
 _ALIASES = {
@@ -27,16 +27,6 @@ _ALIASES = {
 _TYPE_BY_NAME = {alias: plural for plural, aliases in _ALIASES.items() for alias in (plural, *aliases)}
 
 SINGULAR = {plural: aliases[0] for plural, aliases in _ALIASES.items()}
-
-LIFECYCLE_ORDER = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-)
 
 
 def object_type(name: str) -> str:
@@ -118,17 +108,7 @@ _ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "companies": {"lifecyclestage": (*LIFECYCLE_ORDER, "other")},
     "deals": {
         "pipeline": ("sales", "default"),
-        "dealstage": (
-            "needs_analysis",
-            "proposal",
-            "pricing",
-            "presentation",
-            "negotiation",
-            "closedwon",
-            "closedlost",
-            "lost_to_competitor",
-            "no_decision",
-        ),
+        "dealstage": DEAL_STAGES,
     },
     "calls": {
         "hs_call_direction": ("OUTBOUND", "INBOUND"),
