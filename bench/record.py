@@ -30,7 +30,12 @@ def machine() -> dict[str, Any]:
         mem_gib = round(mem_kib / 1024 / 1024, 1)
     except (OSError, IndexError, ValueError):
         pass
-    return {"cores": os.cpu_count(), "memory_gib": mem_gib, "cpu_model": cpu, "python": platform.python_version()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": mem_gib,
+        "cpu_model": cpu,
+        "python": platform.python_version(),
+    }
 
 
 def git_commit() -> str:
@@ -122,7 +127,9 @@ def write_results_md() -> None:
         for step in latest["steps"]:
             prev = prev_steps.get(step["name"], {})
             figures = ", ".join(
-                f"{k}={_fmt(v)}" for k, v in flatten(step.get("figures", {})).items() if not isinstance(v, list)
+                f"{k}={_fmt(v)}"
+                for k, v in flatten(step.get("figures", {})).items()
+                if not isinstance(v, list)
             )
             if step.get("error"):
                 last = (step["error"].strip().splitlines() or [""])[-1][:160].replace("|", "/")
@@ -135,7 +142,11 @@ def write_results_md() -> None:
             lines += ["", "| ratio | latest | previous | target | met | note |", "|---|---|---|---|---|---|"]
             prev_ratios = (previous or {}).get("ratios", {})
             for name, info in latest["ratios"].items():
-                prev_value = prev_ratios.get(name, {}).get("value") if isinstance(prev_ratios.get(name), dict) else None
+                prev_value = (
+                    prev_ratios.get(name, {}).get("value")
+                    if isinstance(prev_ratios.get(name), dict)
+                    else None
+                )
                 lines.append(
                     f"| {name} | {_fmt(info.get('value'))} | {_fmt(prev_value)} | {info.get('target', '')} | "
                     f"{_fmt(info.get('met'))} | {info.get('note', '')} |"
