@@ -136,8 +136,21 @@ def _steps():
     return extract_task, gate_task, compile_contract, sync_to_crm
 
 
+def _shared_dag_arguments() -> dict:
+    """What both DAGs share: one active run, no catch-up, the alerting defaults, the breaker override."""
+    from airflow.sdk import Param
+
+    return {
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 1,
+        "params": {"override_circuit_breaker": Param(False, type="boolean")},
+        "doc_md": __doc__,
+    }
+
+
 def build_nightly_dag():
-    from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+    from airflow.sdk import CronDataIntervalTimetable, dag, task
 
     from funnelhouse.orchestration import tasks
 
@@ -147,13 +160,9 @@ def build_nightly_dag():
         dag_id="funnelhouse_nightly",
         description="Extract → raw gate → dbt (Cosmos) → marts gate → CRM sync → publish",
         schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-        start_date=START_DATE,
-        catchup=False,
-        max_active_runs=1,
         default_args=DEFAULT_ARGS,
         tags=["funnelhouse", "nightly"],
-        params={"override_circuit_breaker": Param(False, type="boolean")},
-        doc_md=__doc__,
+        **_shared_dag_arguments(),
     )
     def funnelhouse_nightly():
         @task(pool=WAREHOUSE_POOL, outlets=mart_assets())
@@ -171,7 +180,7 @@ def build_nightly_dag():
 
 
 def build_mql_sync_dag():
-    from airflow.sdk import CronTriggerTimetable, Param, dag
+    from airflow.sdk import CronTriggerTimetable, dag
 
     extract_task, gate_task, compile_contract, sync_to_crm = _steps()
 
@@ -179,14 +188,10 @@ def build_mql_sync_dag():
         dag_id="funnelhouse_mql_sync",
         description="Every 15 minutes: extract → scoring/status dbt subgraph → marts gate → CRM sync",
         schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
-        start_date=START_DATE,
-        catchup=False,
-        max_active_runs=1,
         dagrun_timeout=timedelta(minutes=14),
         default_args={**DEFAULT_ARGS, "retries": 1},
         tags=["funnelhouse", "mql-sync"],
-        params={"override_circuit_breaker": Param(False, type="boolean")},
-        doc_md=__doc__,
+        **_shared_dag_arguments(),
     )
     def funnelhouse_mql_sync():
         extracted = [extract_task(source) for source in ("crm", "web", "email")]

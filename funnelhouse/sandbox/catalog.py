@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from funnelhouse.hubspot_vocabulary import DEAL_STAGES, ENGAGEMENT_TYPES, LIFECYCLE_ORDER, OBJECT_TYPES
+from funnelhouse.hubspot_vocabulary import (
+    DEAL_STAGES,
+    ENGAGEMENT_TYPES,
+    LEAD_STATUSES,
+    LIFECYCLE_ORDER,
+    LIFECYCLE_STAGES,
+    OBJECT_TYPES,
+)
 from funnelhouse.sandbox.errors import not_found
 
 ENGAGEMENTS = ENGAGEMENT_TYPES
@@ -82,17 +89,8 @@ QUERY_PROPERTIES: dict[str, tuple[str, ...]] = {
 
 _ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "contacts": {
-        "lifecyclestage": (*LIFECYCLE_ORDER, "other"),
-        "hs_lead_status": (
-            "NEW",
-            "OPEN",
-            "IN_PROGRESS",
-            "ATTEMPTED_TO_CONTACT",
-            "CONNECTED",
-            "OPEN_DEAL",
-            "UNQUALIFIED",
-            "BAD_TIMING",
-        ),
+        "lifecyclestage": LIFECYCLE_STAGES,
+        "hs_lead_status": LEAD_STATUSES,
         "hs_analytics_source": (
             "ORGANIC_SEARCH",
             "PAID_SEARCH",
