@@ -75,7 +75,7 @@ def write_world(root: Path, contacts: int) -> Path:
 
 
 def write_mart(settings, contacts: int, score_offset: int) -> None:
-    from funnelhouse.warehouse import open_warehouse
+    from reverse_etl.testing import replace_mql_events
 
     start = datetime(2026, 11, 1, 9, tzinfo=UTC).replace(tzinfo=None)
     rows = [
@@ -95,18 +95,7 @@ def write_mart(settings, contacts: int, score_offset: int) -> None:
         )
         for n in range(contacts)
     ]
-    with open_warehouse(settings) as wh:
-        wh.execute("create schema if not exists marts")
-        wh.execute("drop table if exists marts.fct_mql_events")
-        wh.execute(
-            "create table marts.fct_mql_events (mql_event_id varchar, person_id varchar, crm_contact_id varchar,"
-            " email varchar, mql_at timestamp, lead_score numeric(10, 2), fit_score numeric(10, 2),"
-            " engagement_score numeric(10, 2), fit_grade varchar, reasons varchar, contract_version varchar,"
-            " mql_sequence integer)"
-        )
-        wh.connection.executemany(
-            "insert into marts.fct_mql_events values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+    replace_mql_events(settings, rows)
 
 
 def measure(settings, sandbox, label: str) -> dict:

@@ -17,6 +17,7 @@ import requests
 
 from funnelhouse.settings import Settings
 from funnelhouse.warehouse import open_warehouse
+from reverse_etl.testing import replace_mql_events
 
 TOKEN = "test-token"
 FIRST_ID = 1001
@@ -199,36 +200,26 @@ def promotions(contacts: int, *, re_mql_every: int = 0, without_contact: int = 0
 
 def write_mart(settings: Settings, scenario: Scenario) -> None:
     """(Re)create `marts.fct_mql_events` with the scenario's rows, as dbt would."""
-    with open_warehouse(settings) as wh:
-        wh.execute("create schema if not exists marts")
-        wh.execute("drop table if exists marts.fct_mql_events")
-        wh.execute(
-            "create table marts.fct_mql_events (mql_event_id varchar, person_id varchar, crm_contact_id varchar,"
-            " email varchar, mql_at timestamp, lead_score numeric(10, 2), fit_score numeric(10, 2),"
-            " engagement_score numeric(10, 2), fit_grade varchar, reasons varchar, contract_version varchar,"
-            " mql_sequence integer)"
-        )
-        wh.executemany(
-            "insert into marts.fct_mql_events values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.mql_event_id,
-                    r.person_id,
-                    r.crm_contact_id,
-                    r.email,
-                    r.mql_at.replace(tzinfo=None),
-                    r.lead_score,
-                    r.fit_score,
-                    r.engagement_score,
-                    r.fit_grade,
-                    r.reasons,
-                    r.contract_version,
-                    r.mql_sequence,
-                )
-                for r in scenario.rows
-            ],
-        )
-        wh.commit()
+    replace_mql_events(
+        settings,
+        [
+            (
+                r.mql_event_id,
+                r.person_id,
+                r.crm_contact_id,
+                r.email,
+                r.mql_at.replace(tzinfo=None),
+                r.lead_score,
+                r.fit_score,
+                r.engagement_score,
+                r.fit_grade,
+                r.reasons,
+                r.contract_version,
+                r.mql_sequence,
+            )
+            for r in scenario.rows
+        ],
+    )
 
 
 def query(settings: Settings, sql: str) -> list[dict[str, Any]]:
