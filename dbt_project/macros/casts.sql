@@ -33,3 +33,9 @@
 {% macro days_between(start_expr, end_expr) -%}
     {{ dbt.datediff('cast(' ~ start_expr ~ ' as date)', 'cast(' ~ end_expr ~ ' as date)', 'day') }}
 {%- endmacro %}
+
+{#- When this dbt invocation started, as a timestamp literal: the `_processed_at` stamp of incremental
+    models (the same value on every row and model of one run, on DuckDB and PostgreSQL alike). -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

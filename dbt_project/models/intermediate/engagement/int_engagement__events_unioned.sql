@@ -9,7 +9,6 @@
     mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`,
     plus every event of visitors who identified and of people who became known in that window, so
     stitching applies to their earlier anonymous events. -#}
-{%- set run_stamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
 {%- if is_incremental() -%}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
 {%- endif %}
@@ -118,6 +117,6 @@ select
     occurred_at,
     cast(occurred_at as date) as event_date,
     loaded_at,
-    {{ run_stamp }} as _processed_at
+    {{ run_started_timestamp() }} as _processed_at
 from kinds
 where mapping_rank = 1

@@ -9,7 +9,6 @@
     `decay_every_days` days since the event's day) and after the rule's cap (the cap bounds the rule's
     decayed total). Incremental: recomputes the last `lookback_days` days for everyone, and every day
     for people with older events (re)processed in this run (late events, retroactive stitching). -#}
-{%- set run_stamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
 with rules as (
     select * from {{ ref('contract_engagement_rules') }}
 ),
@@ -107,7 +106,7 @@ select
     decayed.points_today,
     decayed.events_today,
     decayed.events_to_date,
-    {{ run_stamp }} as _processed_at
+    {{ run_started_timestamp() }} as _processed_at
 from decayed
 inner join rules on rules.rule_id = decayed.rule_id
 -- depends_on: {{ ref('int_people__persons') }} (the post-hook drops people who no longer exist)

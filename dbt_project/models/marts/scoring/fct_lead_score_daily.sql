@@ -6,7 +6,6 @@
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
-{%- set run_stamp = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
 with engagement as (
     select * from {{ ref('int_scoring__engagement_daily') }}
 ),
@@ -97,5 +96,5 @@ select
     points_today,
     events_today,
     {{ contract_setting('contract_version', 'text') }} as contract_version,
-    {{ run_stamp }} as _processed_at
+    {{ run_started_timestamp() }} as _processed_at
 from scored
