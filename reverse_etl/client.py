@@ -18,8 +18,8 @@ import logging
 import random
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,41 +52,69 @@ class CrmUnavailableError(CrmError):
 
 
 class RateLimiter:
-    """At most `max_requests` per rolling `window_seconds`, so the CRM's own window never fills up.
+    """At most `max_requests` per rolling `window_seconds`, counted so the CRM's own window never overflows.
 
-    The CRM counts requests in a rolling ten-second window; staying a few requests under its limit
-    leaves room for clock skew and other clients of the same account.
+    The CRM stamps a request when it arrives, somewhere between our send and its answer; a limiter that
+    counted from the send alone could see a slot free while the CRM still counts it (a request that
+    travelled slowly, then a fast one a window later). So a request sent through `request()` holds its
+    slot while in flight and for `window_seconds` after its answer (or failure) came back: whatever
+    instant the CRM stamped it, the CRM's window never holds more than `max_requests` of ours. The cost
+    is one round trip per window, about 1% at HubSpot's ten seconds; the reward is that the limit can
+    sit at the CRM's own. `acquire()` counts a request from the moment it is granted (no answer awaited).
     """
 
     def __init__(self, max_requests: int, window_seconds: float, clock: Callable[[], float] = time.monotonic):
         self.max_requests = max_requests
         self.window_seconds = window_seconds
         self._clock = clock
-        self._sent: deque[float] = deque()
+        # one entry per counted request: [granted_at, answered_at or None while in flight]
+        self._slots: list[list[float | None]] = []
         self._paused_until = 0.0
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self.waited_seconds = 0.0
 
     def acquire(self) -> None:
-        """Block until one more request fits in the window, then count it."""
-        with self._lock:
-            while True:
-                now = self._clock()
-                while self._sent and self._sent[0] <= now - self.window_seconds:
-                    self._sent.popleft()
-                wait = max(0.0, self._paused_until - now)
-                if len(self._sent) >= self.max_requests:
-                    wait = max(wait, self._sent[0] + self.window_seconds - now)
-                if wait <= 0:
-                    self._sent.append(now)
-                    return
-                self.waited_seconds += wait
-                time.sleep(wait)
+        """Block until one more request fits in the window, then count it from now."""
+        entry = self._take()
+        self._finish(entry)
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Hold a slot for one request: granted when it fits, counted until a window after it ends."""
+        entry = self._take()
+        try:
+            yield
+        finally:
+            self._finish(entry)
 
     def pause(self, seconds: float) -> None:
         """Hold every request for `seconds` (the CRM said so with a 429's Retry-After)."""
-        with self._lock:
+        with self._changed:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _take(self) -> list[float | None]:
+        with self._changed:
+            while True:
+                now = self._clock()
+                horizon = now - self.window_seconds
+                self._slots = [s for s in self._slots if s[1] is None or s[1] > horizon]
+                wait = max(0.0, self._paused_until - now)
+                if len(self._slots) >= self.max_requests:
+                    answered = [s[1] for s in self._slots if s[1] is not None]
+                    # the oldest answer leaves the window first; with all in flight, an answer is awaited
+                    wait = max(wait, (min(answered) - horizon) if answered else self.window_seconds)
+                if wait <= 0:
+                    entry: list[float | None] = [now, None]
+                    self._slots.append(entry)
+                    return entry
+                started = self._clock()
+                self._changed.wait(wait)
+                self.waited_seconds += self._clock() - started
+
+    def _finish(self, entry: list[float | None]) -> None:
+        with self._changed:
+            entry[1] = self._clock()
+            self._changed.notify_all()
 
 
 class CallStats:
@@ -144,33 +172,6 @@ class CrmClient:
         )
         return {p["name"] for p in body.get("results", []) if p.get("name")}
 
-    def read_property(
-        self, contact_ids: Sequence[str], prop: str
-    ) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
-        """Current value of `prop` per contact (batch read), and the ids the CRM could not return (error)."""
-        values: dict[str, str | None] = {}
-        missing: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(contact_ids), self.config.batch_size):
-            chunk = list(contact_ids[start : start + self.config.batch_size])
-            body_in = {
-                "properties": [prop],
-                "propertiesWithHistory": [],
-                "inputs": [{"id": i} for i in chunk],
-            }
-            _, body, _ = self._call(
-                f"POST /crm/v3/objects/contacts/batch/read ({len(chunk)} ids)",
-                lambda body_in=body_in: self._contacts_batch.read(
-                    body_in, archived=False, _preload_content=False, _request_timeout=self._timeout
-                ),
-            )
-            for result in body.get("results", []):
-                values[str(result["id"])] = (result.get("properties") or {}).get(prop)
-            missing.update(_errors_by_id(body))
-            for contact_id in chunk:
-                if contact_id not in values and contact_id not in missing:
-                    missing[contact_id] = ("OBJECT_NOT_FOUND", "the CRM returned no record for this id")
-        return values, missing
-
     def batch_update(self, inputs: Sequence[dict[str, Any]]) -> BatchOutcome:
         """POST /crm/v3/objects/contacts/batch/update; a 207 splits the batch into confirmed and errors."""
         if len(inputs) > 100:
@@ -198,12 +199,12 @@ class CrmClient:
         last_problem = ""
         last_status = 0
         for attempt in range(1, self.config.max_attempts + 1):
-            self.limiter.acquire()
             self.stats.add("requests")
             if attempt > 1:
                 self.stats.add("retries")
             try:
-                response = send()
+                with self.limiter.request():  # the slot is held until a window after the answer
+                    response = send()
             except ApiException as exc:
                 status = int(exc.status or 0)
                 body_text = _text(exc.body)

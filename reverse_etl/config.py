@@ -36,14 +36,19 @@ class SyncConfig(BaseSettings):
 
     batch_size: int = Field(default=100, ge=1, le=100, description="Inputs per batch call (HubSpot max 100)")
     max_requests: int = Field(
-        default=95, ge=1, description="Requests allowed per rolling window, kept under the CRM's own limit"
+        default=98,
+        ge=1,
+        description=(
+            "Requests allowed per rolling window, kept just under the CRM's own (100 / 10 s): each request "
+            "holds its slot until a window after its answer, so the CRM's count can never pass ours"
+        ),
     )
     window_seconds: float = Field(default=10.0, gt=0, description="Length of the rolling rate-limit window")
     concurrency: int = Field(
-        default=4,
+        default=8,
         ge=1,
         le=16,
-        description="Batches in flight at once (the rate limiter still bounds requests)",
+        description="Batches in flight at once, so answers and commits never idle the rate limiter",
     )
     max_attempts: int = Field(
         default=8, ge=1, description="Tries per request before the batch counts as failed"

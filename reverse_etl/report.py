@@ -34,6 +34,7 @@ class SyncReport:
     unchanged: int = 0
     deferred_contacts: int = 0
     batches: int = 0
+    stale_stages: int = 0  # contacts the extraction showed before MQL whose later CRM stage the CRM kept
     failures: list[FailureLine] = field(default_factory=list)
     skip_reasons: dict[str, int] = field(default_factory=dict)
     crm_calls: dict[str, int] = field(default_factory=dict)
@@ -59,7 +60,9 @@ class SyncReport:
             + (
                 f", deferred by --limit {self.deferred_contacts} contact(s)" if self.deferred_contacts else ""
             ),
-            f"  batches {self.batches}; CRM calls: "
+            f"  batches {self.batches}"
+            + (f", stale extracted stages kept by the CRM {self.stale_stages}" if self.stale_stages else "")
+            + "; CRM calls: "
             + ", ".join(f"{k} {v}" for k, v in self.crm_calls.items()),
         ]
         if self.halted:

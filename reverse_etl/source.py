@@ -1,4 +1,5 @@
-"""Reads MQL promotions from the mart `marts.fct_mql_events` and turns each into the CRM values it implies.
+"""Reads MQL promotions from the mart `marts.fct_mql_events` and turns each into the CRM values it implies,
+and the lifecycle stage each contact had at the last extraction (`raw_hubspot.contacts`).
 
 Values are rendered to the exact strings the CRM stores (HubSpot keeps every property as text), so the
 same promotion always yields the same payload and payload hash on DuckDB and on PostgreSQL: that is what
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from funnelhouse.warehouse import Warehouse
@@ -35,6 +38,11 @@ MART_COLUMNS = (
 )
 
 
+# The raw layer ingestion loads (docs/raw-schema.md): one row per CRM contact, one text column per property.
+RAW_SCHEMA = "raw_hubspot"
+RAW_CONTACTS = "contacts"
+
+
 class MartMissingError(RuntimeError):
     """The promotions mart is not there (dbt has not built it yet) or lacks columns."""
 
@@ -54,7 +62,7 @@ class Promotion:
     contract_version: str | None
     mql_sequence: int
 
-    @property
+    @cached_property
     def order_key(self) -> tuple[datetime, int, str]:
         """Promotions of one contact are applied in this order, one per batch."""
         return (self.mql_at, self.mql_sequence, self.mql_event_id)
@@ -85,8 +93,7 @@ def as_utc(value: datetime) -> datetime:
 
 def format_timestamp(value: datetime) -> str:
     """ISO-8601 UTC with milliseconds and a Z, the CRM's datetime text format."""
-    utc = as_utc(value)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return as_utc(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def format_number(value: Any) -> str:
@@ -115,29 +122,29 @@ def read_promotions(wh: Warehouse) -> list[Promotion]:
             f"{MART_SCHEMA}.{MART_TABLE} lacks column(s) {', '.join(missing)}: rebuild the mart with the "
             "current dbt project."
         )
-    rows = wh.fetch_dicts(
+    rows = wh.fetchall(
         "select mql_event_id, person_id, crm_contact_id, email, mql_at, lead_score, fit_grade, reasons,"
         f" contract_version, mql_sequence from {MART_SCHEMA}.{MART_TABLE}"
     )
     promotions = []
-    for row in rows:
-        if row["mql_at"] is None:
+    for event_id, person_id, contact_id, email, mql_at, score, grade, reasons, version, sequence in rows:
+        if mql_at is None:
             raise MartMissingError(
-                f"{MART_SCHEMA}.{MART_TABLE} row mql_event_id={row['mql_event_id']!r} has no mql_at: "
+                f"{MART_SCHEMA}.{MART_TABLE} row mql_event_id={event_id!r} has no mql_at: "
                 "fix the mart (every promotion needs its time)."
             )
         promotions.append(
             Promotion(
-                mql_event_id=str(row["mql_event_id"]),
-                person_id=None if row["person_id"] is None else str(row["person_id"]),
-                crm_contact_id=_text_or_none(row["crm_contact_id"]),
-                email=row["email"],
-                mql_at=as_utc(row["mql_at"]),
-                lead_score=row["lead_score"],
-                fit_grade=row["fit_grade"],
-                reasons=row["reasons"],
-                contract_version=row["contract_version"],
-                mql_sequence=int(row["mql_sequence"] or 1),
+                mql_event_id=str(event_id),
+                person_id=None if person_id is None else str(person_id),
+                crm_contact_id=_text_or_none(contact_id),
+                email=email,
+                mql_at=as_utc(mql_at),
+                lead_score=score,
+                fit_grade=grade,
+                reasons=reasons,
+                contract_version=version,
+                mql_sequence=int(sequence or 1),
             )
         )
     promotions.sort(key=lambda p: (p.crm_contact_id or "", p.order_key))
@@ -149,3 +156,76 @@ def _text_or_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+@dataclass(frozen=True)
+class KnownStage:
+    """A contact's lifecycle stage as the last extraction saw it (None: empty), and when it was extracted."""
+
+    stage: str | None
+    extracted_at: datetime | None
+
+    def describe(self) -> str:
+        when = f" extracted {format_timestamp(self.extracted_at)}" if self.extracted_at else ""
+        return f"{self.stage or '(empty)'!r} in {RAW_SCHEMA}.{RAW_CONTACTS}{when}"
+
+
+@dataclass
+class KnownStages:
+    """Lifecycle stages per CRM contact id from the raw layer; `available` is False without that table."""
+
+    by_contact: dict[str, KnownStage]
+    available: bool
+    latest_extraction: datetime | None = None
+
+    def get(self, contact_id: str) -> KnownStage | None:
+        return self.by_contact.get(contact_id)
+
+    def describe(self) -> str:
+        if not self.available:
+            return (
+                f"{RAW_SCHEMA}.{RAW_CONTACTS} not found: lifecycle stages unknown before the write, so every "
+                "promotion sends marketingqualifiedlead and the CRM's forward-only rule keeps later stages"
+            )
+        when = format_timestamp(self.latest_extraction) if self.latest_extraction else "unknown time"
+        return (
+            f"lifecycle stages from {RAW_SCHEMA}.{RAW_CONTACTS} ({len(self.by_contact)} promoted contact(s), "
+            f"latest extraction {when}); the CRM's forward-only rule covers stages changed since"
+        )
+
+
+def read_known_stages(
+    wh: Warehouse, lifecycle_property: str = "lifecyclestage", contact_ids: Iterable[str] | None = None
+) -> KnownStages:
+    """The stage of the contacts the mart promotes (or of `contact_ids` among them), as of the last
+    extraction: one query, no CRM call.
+
+    A missing table means "unknown" (nothing is kept before the write); a contact missing from it is
+    unknown too. Stages are compared lower-cased and trimmed, as staging does.
+    """
+    if not wh.table_exists(RAW_SCHEMA, RAW_CONTACTS):
+        return KnownStages({}, available=False)
+    columns = wh.columns(RAW_SCHEMA, RAW_CONTACTS)
+    stage = (
+        f"lower(trim(c.{lifecycle_property}))" if lifecycle_property in columns else "cast(null as varchar)"
+    )
+    # naive UTC in SQL: converting 10,000s of timestamptz values in Python costs more than the query
+    extracted = (
+        "c._extracted_at at time zone 'UTC'" if "_extracted_at" in columns else "cast(null as timestamp)"
+    )
+    rows = wh.fetchall(
+        f"select cast(c.id as varchar), {stage}, {extracted} from {RAW_SCHEMA}.{RAW_CONTACTS} c"
+        f" join (select distinct crm_contact_id from {MART_SCHEMA}.{MART_TABLE}) m"
+        " on m.crm_contact_id = cast(c.id as varchar)"
+    )
+    wanted = None if contact_ids is None else set(contact_ids)
+    by_contact: dict[str, KnownStage] = {}
+    latest = None
+    for contact_id, value, extracted_at in rows:
+        if wanted is not None and contact_id not in wanted:
+            continue
+        when = as_utc(extracted_at) if isinstance(extracted_at, datetime) else None
+        by_contact[contact_id] = KnownStage(value or None, when)
+        if when is not None and (latest is None or when > latest):
+            latest = when
+    return KnownStages(by_contact, available=True, latest_extraction=latest)

@@ -4,10 +4,13 @@ Order of a run:
 1. read `marts.fct_mql_events` and `ops.sync_state`, make the plan (see `plan.py`);
 2. log the skips; if anything is to be written, check the target properties exist on the CRM;
 3. the circuit breaker (`expectations.circuit_breaker.check_mql_volume`) judges the promotion count;
-4. round by round (a contact's second pending promotion goes in round 2), batches of at most `batch_size`
-   inputs, up to `concurrency` in flight: each reads the lifecycle stage of the contacts it promotes, then
-   writes (`batch.py`); finished batches are recorded in order, the confirmed contacts' state and the
-   batch's log rows committed together.
+4. the lifecycle stage of every promoted contact as of the last extraction (`raw_hubspot.contacts`, one
+   query: no CRM read), which decides "promote the stage" or "score fields only" (`batch.py`);
+5. round by round (a contact's second pending promotion goes in round 2), batches of at most `batch_size`
+   inputs, up to `concurrency` in flight, paced by the rate limiter alone: worker threads build and send
+   batches while this thread records the finished ones in order, each batch's confirmed state and log
+   rows in one commit, only after the CRM answered. A round starts once the previous one is committed,
+   holding back the contacts whose earlier promotion failed.
 """
 
 from __future__ import annotations
@@ -16,19 +19,20 @@ import importlib
 import logging
 import os
 import uuid
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from funnelhouse.crm_credentials import crm_credentials
 from funnelhouse.settings import Settings, get_settings
 from funnelhouse.warehouse import Warehouse, open_warehouse
-from reverse_etl.batch import Exchange, exchange
+from reverse_etl.batch import Exchange, exchange, prepare
 from reverse_etl.client import CrmClient
 from reverse_etl.config import SyncConfig
 from reverse_etl.plan import KEEP_STAGE, SKIP, Plan, PlannedWrite, make_plan
 from reverse_etl.report import FailureLine, SyncReport
-from reverse_etl.source import read_promotions
+from reverse_etl.source import KnownStages, read_known_stages, read_promotions
 from reverse_etl.state import (
     Confirmed,
     LogRow,
@@ -46,8 +50,8 @@ CRASH_AFTER_BATCHES_ENV = "FUNNELHOUSE_SYNC_CRASH_AFTER_BATCHES"
 # "before_commit" (default: the CRM has the write, the warehouse does not) or "after_commit".
 CRASH_POINT_ENV = "FUNNELHOUSE_SYNC_CRASH_POINT"
 CRASH_EXIT_CODE = 75
-# A write refused because the contact's stage moved past MQL after it was read: transient by nature.
-STAGE_CONFLICT = "LIFECYCLE_STAGE_CONFLICT"
+# Most finished batches one warehouse commit takes (they are committed together, in batch order).
+COMMIT_GROUP_MAX = 20
 
 
 class MissingCrmPropertiesError(RuntimeError):
@@ -90,12 +94,17 @@ def run_sync(
         report.planned = len(plan.writes)
         report.unchanged = plan.unchanged
         report.deferred_contacts = plan.deferred_contacts
+        known = KnownStages({}, available=False)
+        promoted = {w.crm_contact_id for w in plan.writes if w.sets_stage}
+        if promoted:  # a re-score writes no stage: nothing to look up
+            known = read_known_stages(wh, config.lifecycle_property, promoted)
+            report.notes.append(known.describe())
         try:
             _log_skips(wh, plan, report)
             if plan.writes:
                 _check_properties(client, config)
                 _circuit_breaker(wh, plan, report, settings, override_circuit_breaker)
-            _run_rounds(wh, client, plan, config, report)
+            _run_rounds(wh, client, plan, known, config, report)
         finally:
             report.crm_calls = client.stats.as_dict()
             report.finished_at = _now()
@@ -159,73 +168,83 @@ def _circuit_breaker(
         raise
 
 
-def _run_rounds(wh: Warehouse, client: CrmClient, plan: Plan, config: SyncConfig, report: SyncReport) -> None:
-    """Rounds run one after the other; within a round, up to `concurrency` batches are in flight.
+def _run_rounds(
+    wh: Warehouse, client: CrmClient, plan: Plan, known: KnownStages, config: SyncConfig, report: SyncReport
+) -> None:
+    """Send every round through one pool of `concurrency` workers; record finished batches in order.
 
-    Exchanges with the CRM run in worker threads (the rate limiter keeps them under the window); their
-    results are recorded on this thread, in batch order, because the warehouse connection is not shared.
+    Exchanges with the CRM run in worker threads (the rate limiter is their only brake: every batch of
+    a round is submitted at once); their results are recorded on this thread, in batch order, because
+    the warehouse connection is not shared, while the next requests are in flight. Batches answered
+    while the previous commit ran share the next one, so a slow warehouse never builds a backlog.
+
+    Round r+1 starts only once round r is committed, not merely answered: a contact's newer promotion
+    must never reach the CRM while its older one could still be re-sent after a crash (the CRM would
+    then get the older values back, and its history would show the promotion twice). Rounds are rare
+    (a contact with several promotions pending), so the pause costs the commit of the last batches.
     """
+    if report.dry_run:  # nothing is sent: the inputs are built and logged as planned
+        for round_writes in plan.rounds:
+            for chunk in _chunks(round_writes, config.batch_size):
+                _record(wh, [prepare(chunk, known, config)], config, report)
+        return
     held_back: set[str] = set()  # contacts whose earlier promotion failed: later ones wait for the next run
-    for round_writes in plan.rounds:
-        writes = [w for w in round_writes if w.crm_contact_id not in held_back]
-        chunks = [writes[i : i + config.batch_size] for i in range(0, len(writes), config.batch_size)]
-        if not chunks:
-            continue
-        pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crm-batch")
-        try:
-            futures = [pool.submit(exchange, client, chunk, config, report.dry_run) for chunk in chunks]
-            for future in futures:
-                held_back |= _record(wh, future.result(), config, report)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crm-batch")
+    try:
+        for round_writes in plan.rounds:
+            writes = [w for w in round_writes if w.crm_contact_id not in held_back]
+            to_record: deque[Future[Exchange]] = deque(
+                pool.submit(exchange, client, chunk, known, config)
+                for chunk in _chunks(writes, config.batch_size)
+            )
+            while to_record:  # in batch order, while the later batches are in flight
+                group = [to_record.popleft().result()]  # a failed exchange raises here, in its turn
+                while (
+                    to_record
+                    and len(group) < COMMIT_GROUP_MAX
+                    and to_record[0].done()
+                    and to_record[0].exception() is None
+                ):
+                    group.append(to_record.popleft().result())  # answered meanwhile: same commit
+                _record(wh, group, config, report)
+                for done in group:
+                    held_back |= done.unconfirmed_ids()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncReport) -> set[str]:
-    """Turn one exchange into state and log rows, committed together; returns the contacts not confirmed."""
+def _chunks(writes: list[PlannedWrite], size: int) -> Iterator[list[PlannedWrite]]:
+    for start in range(0, len(writes), size):
+        yield writes[start : start + size]
+
+
+def _record(wh: Warehouse, group: list[Exchange], config: SyncConfig, report: SyncReport) -> None:
+    """Turn finished exchanges into state and log rows, committed together (dry run: log rows only)."""
     rows: list[LogRow] = []
     confirmed: list[Confirmed] = []
     permanent: list[PermanentFailure] = []
-    not_confirmed: set[str] = set()
-    report.batches += 1
-    for write, (category, message) in done.unreadable:
-        error = f"{category}: {message} (batch read of the contact before the write)"
-        not_confirmed.add(write.crm_contact_id)
-        if report.dry_run:
-            rows.append(
-                _skip_row(
-                    report,
-                    write,
-                    f"would not be sent: the CRM cannot read this contact ({error})",
-                    SKIP,
-                    done.started,
-                )
-            )
-        else:
-            _record_failure(
-                report, write, error, config, permanent, rows, done.started, attempts=0, category=category
-            )
-    for write in done.not_sent:
-        error = f"could not read the contact's lifecycle stage before the write: {done.error}"
-        not_confirmed.add(write.crm_contact_id)
-        if report.dry_run:
-            rows.append(_skip_row(report, write, f"would be sent, but {error}", SKIP, done.started))
-        else:
-            _record_failure(
-                report,
-                write,
-                error,
-                config,
-                permanent,
-                rows,
-                done.started,
-                attempts=done.error.attempts if done.error else 0,
-                category="BATCH_NOT_CONFIRMED",
-            )
-    for write, stage in done.kept_stage:
-        reason = (
-            f"lifecyclestage left at {stage!r}: the contact is already past MQL and stages only move forward;"
-            " score fields sent"
-        )
+    for done in group:
+        report.batches += 1
+        _rows_of(done, config, report, rows, confirmed, permanent)
+    if report.dry_run:
+        write_log(wh, rows)
+        return
+    _crash_hook(report, "before_commit")  # the CRM has these batches, the warehouse does not
+    record_batch(wh, confirmed=confirmed, permanent=permanent, log_rows=rows)
+    _crash_hook(report, "after_commit")
+
+
+def _rows_of(
+    done: Exchange,
+    config: SyncConfig,
+    report: SyncReport,
+    rows: list[LogRow],
+    confirmed: list[Confirmed],
+    permanent: list[PermanentFailure],
+) -> None:
+    """One exchange's log rows, confirmed states and permanent failures, appended to the lists given."""
+    report.stale_stages += done.stale
+    for write, reason in done.kept_stage:
         rows.append(_skip_row(report, write, reason, KEEP_STAGE, done.started))
     if report.dry_run:
         for write in done.sent:
@@ -234,14 +253,13 @@ def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncRepor
                     report, write, write.action, "planned", write.reason, None, 0, done.started, done.started
                 )
             )
-        write_log(wh, rows)
-        return not_confirmed
+        return
 
+    finished = done.finished or done.started
     report.sent += len(done.sent)
     for write in done.sent:
         p, contact_id = write.promotion, write.crm_contact_id
         if done.error is not None:
-            not_confirmed.add(contact_id)
             _record_failure(
                 report,
                 write,
@@ -249,7 +267,7 @@ def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncRepor
                 config,
                 permanent,
                 rows,
-                done.finished,
+                finished,
                 attempts=done.error.attempts,
                 category="BATCH_NOT_CONFIRMED",
             )
@@ -264,7 +282,7 @@ def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncRepor
                     p.mql_sequence,
                     write.values,
                     write.payload_hash,
-                    done.finished,
+                    finished,
                 )
             )
             rows.append(
@@ -277,34 +295,26 @@ def _record(wh: Warehouse, done: Exchange, config: SyncConfig, report: SyncRepor
                     None,
                     done.outcome.attempts,
                     done.started,
-                    done.finished,
+                    finished,
                 )
             )
         else:
-            not_confirmed.add(contact_id)
             errors = done.outcome.errors if done.outcome else {}
-            crm_category, message = errors.get(contact_id) or (
+            category, message = errors.get(contact_id) or (
                 "UNCONFIRMED",
                 "the CRM answered without confirming nor rejecting this input",
             )
-            category = crm_category
-            if done.outcome is not None and contact_id in done.outcome.stage_conflicts:
-                category = STAGE_CONFLICT  # the stage moved on since it was read: re-read and retry next run
             _record_failure(
                 report,
                 write,
-                f"{crm_category}: {message}",
+                f"{category}: {message}",
                 config,
                 permanent,
                 rows,
-                done.finished,
+                finished,
                 attempts=done.outcome.attempts if done.outcome else 0,
                 category=category,
             )
-    _crash_hook(report, "before_commit")  # the CRM has this batch, the warehouse does not
-    record_batch(wh, confirmed=confirmed, permanent=permanent, log_rows=rows)
-    _crash_hook(report, "after_commit")
-    return not_confirmed
 
 
 def _crash_hook(report: SyncReport, point: str) -> None:

@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-seed", type=int, default=0)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument(
+        "--backward-stage",
+        choices=("reject", "ignore"),
+        default="reject",
+        help="A write moving lifecyclestage backwards: fail that input, or keep the stage as HubSpot does",
+    )
+    parser.add_argument(
         "--ready-file", type=Path, default=None, help="Written with the bound port when serving"
     )
     args = parser.parse_args(argv)
@@ -38,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         db=args.db,
         rate_window_ms=args.rate_window_ms,
         ready_file=args.ready_file,
+        backward_stage=args.backward_stage,
     )
 
 

@@ -76,10 +76,11 @@ class SandboxApp:
     limiter: RollingWindowLimiter
     faults: FaultInjector
     token: str
+    backward_stage: str = "reject"  # what a backward lifecyclestage write does: "reject" or "ignore"
 
     def __post_init__(self) -> None:
         self.reader = ObjectReader(self.store, self.properties)
-        self.writer = ObjectWriter(self.store, self.properties, self.stats)
+        self.writer = ObjectWriter(self.store, self.properties, self.stats, self.backward_stage)
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         add = self._add
         add("GET", r"/_sandbox/health", lambda r: (200, {"status": "ok"}))

@@ -187,6 +187,7 @@ def build_app(
     settings: FaultSettings,
     db: Path | None = None,
     rate_window_ms: int = 10_000,
+    backward_stage: str = "reject",
 ) -> SandboxApp:
     """Open (and on first start load) the database and assemble the application."""
     settings.validate()
@@ -204,6 +205,7 @@ def build_app(
         limiter=RollingWindowLimiter(settings.rate_limit, rate_window_ms),
         faults=FaultInjector(settings),
         token=token,
+        backward_stage=backward_stage,
     )
 
 
@@ -229,12 +231,14 @@ def serve(
     *,
     rate_window_ms: int = 10_000,
     ready_file: Path | None = None,
+    backward_stage: str = "reject",
 ) -> None:
     """Serve the world's CRM until SIGINT/SIGTERM.
 
     `port=0` binds a free port; `ready_file`, when given, receives the bound port once the server
     answers (how `testing.running_sandbox` learns it). `rate_window_ms` shortens the ten-second window
-    for tests only; HubSpot's is 10,000.
+    for tests only; HubSpot's is 10,000. `backward_stage` is what a write moving `lifecyclestage` backwards
+    does: "reject" fails that input (default), "ignore" keeps the stage and writes the rest, as HubSpot.
     """
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -245,6 +249,7 @@ def serve(
             settings=FaultSettings(rate_limit, fail_rate, latency_ms, drop_rate, fault_seed),
             db=Path(db) if db else None,
             rate_window_ms=rate_window_ms,
+            backward_stage=backward_stage,
         )
     except (WorldFormatError, ApiError) as exc:
         raise SystemExit(f"sandbox CRM cannot start: {exc}") from None

@@ -29,6 +29,8 @@ Behaviour worth knowing:
 - `set_faults(rate_limit=, fail_rate=, latency_ms=, drop_rate=, fault_seed=)` applies at once;
   a new fault_seed restarts the fault sequence.
 - `rate_window_ms` (default HubSpot's 10,000) shortens the rolling window so a 429 test need not wait 10 s.
+- `backward_stage="ignore"` answers a write that moves `lifecyclestage` backwards as HubSpot does (success,
+  stage kept, the input's other values written); the default "reject" fails that input in the 207.
 - The server log is `handle.log_path` while it runs; a start failure raises with the log's tail, and a
   server that dies on its own writes the tail to stderr. The temporary folder is removed on exit.
 - Admin endpoints (`/_sandbox/health`, `/_sandbox/stats`, `/_sandbox/faults`) are never rate-limited
@@ -132,6 +134,7 @@ def running_sandbox(
     db: Path | None = None,
     rate_window_ms: int = 10_000,
     start_timeout: float = 120.0,
+    backward_stage: str = "reject",
 ) -> Iterator[SandboxHandle]:
     """Start `python -m funnelhouse.sandbox` on a free port, wait until it answers, yield a handle, stop it.
 
@@ -147,6 +150,7 @@ def running_sandbox(
         "--rate-limit", str(rate_limit), "--rate-window-ms", str(rate_window_ms),
         "--fail-rate", str(fail_rate), "--latency-ms", str(latency_ms), "--drop-rate", str(drop_rate),
         "--fault-seed", str(fault_seed), "--db", str(db), "--ready-file", str(ready),
+        "--backward-stage", backward_stage,
     ]  # fmt: skip
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))

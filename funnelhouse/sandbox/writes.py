@@ -2,7 +2,11 @@
 
 HubSpot's rules, applied per input so one bad input fails alone (207): properties must exist and hold
 valid values, `lifecyclestage` only moves forward, a contact's e-mail is unique, an id must name a live
-record. Every changed value gets a history entry (source INTEGRATION) and bumps the last-modified
+record. HubSpot documents `lifecyclestage` as "not designed to move backwards" (set it to "" first); a
+write that tries is answered as a success and the stage stays (as reported on HubSpot's developer forum).
+Here a backward stage fails that input with INVALID_LIFECYCLE_STAGE (`backward_stage="reject"`, the
+default), or is ignored as HubSpot does while the input's other values are written and the answer
+carries the stage kept (`backward_stage="ignore"`). Every changed value gets a history entry (source INTEGRATION) and bumps the last-modified
 property and `updatedAt`; writing a value equal to the current one changes nothing (documented choice:
 HubSpot itself records a history entry on every set).
 """
@@ -25,6 +29,7 @@ from funnelhouse.sandbox.timefmt import iso_from_ms, now_ms
 from funnelhouse.sandbox.validation import clean_values, lifecycle_problem
 
 SOURCE_TYPE = "INTEGRATION"
+BACKWARD_STAGE_MODES = ("reject", "ignore")
 SOURCE_ID = "funnelhouse-sandbox"
 _SELECT_ONE = f"select {records.COLUMNS} from objects where type = ? and id = ?"
 
@@ -35,10 +40,15 @@ def _not_found(object_type: str, key: str, hint: str = "") -> InputError:
 
 
 class ObjectWriter:
-    def __init__(self, store: Store, properties: PropertyCatalog, stats: Stats) -> None:
+    def __init__(
+        self, store: Store, properties: PropertyCatalog, stats: Stats, backward_stage: str = "reject"
+    ) -> None:
+        if backward_stage not in BACKWARD_STAGE_MODES:
+            raise ValueError(f"backward_stage must be one of {BACKWARD_STAGE_MODES}, got {backward_stage!r}")
         self.store = store
         self.properties = properties
         self.stats = stats
+        self.backward_stage = backward_stage
 
     # ---- single-object endpoints -------------------------------------------------------------------
     def create(self, object_type: str, body: Any) -> dict[str, Any]:
@@ -211,7 +221,9 @@ class ObjectWriter:
         oid, props_json, created_ms, updated_ms = row[0], row[1], row[2], row[3]
         stored = json.loads(props_json)
         problem = lifecycle_problem(stored.get("lifecyclestage"), values.get("lifecyclestage"))
-        if problem:
+        if problem and self.backward_stage == "ignore":
+            values = {k: v for k, v in values.items() if k != "lifecyclestage"}  # kept; the rest is written
+        elif problem:
             detail = {"message": problem, "code": "INVALID_LIFECYCLE_STAGE",
                       "context": {"propertyName": ["lifecyclestage"]}}  # fmt: skip
             raise InputError(400, "VALIDATION_ERROR", problem, {"id": [str(oid)]}, [detail])

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reverse_etl_world import FAST, TARGETS, TOKEN, CrmReader, SyncEnv, write_world
+from reverse_etl_world import FAST, TARGETS, TOKEN, CrmReader, SyncEnv, write_raw_contacts, write_world
 
 from funnelhouse.settings import get_settings
 
@@ -19,11 +19,22 @@ def _start(world: Path, **faults):
 
 @pytest.fixture
 def sync_env(funnelhouse_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request) -> Iterator:
-    """Factory: `make(world_contacts, **world_and_fault_options)` starts a sandbox and points the settings at it."""
+    """Factory: `make(world_contacts, **world_and_fault_options)` starts a sandbox and points the settings at it.
+
+    `raw_hubspot.contacts` holds the world's stages as an extraction would (`raw_stages` overrides some, to
+    make them stale; `raw=False` leaves the table out).
+    """
     stack = []
 
     def make(
-        contacts: int, *, stages=None, archived=frozenset(), declare=tuple(TARGETS), **faults
+        contacts: int,
+        *,
+        stages=None,
+        archived=frozenset(),
+        declare=tuple(TARGETS),
+        raw: bool = True,
+        raw_stages=None,
+        **faults,
     ) -> SyncEnv:
         world = write_world(
             tmp_path / f"world{len(stack)}", contacts, stages=stages, archived=archived, declare=declare
@@ -37,7 +48,10 @@ def sync_env(funnelhouse_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: 
         for name, value in FAST.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
-        return SyncEnv(get_settings(), sandbox, CrmReader(sandbox.url, sandbox.token), world)
+        env = SyncEnv(get_settings(), sandbox, CrmReader(sandbox.url, sandbox.token), world)
+        if raw:
+            write_raw_contacts(env.settings, contacts, stages={**(stages or {}), **(raw_stages or {})})
+        return env
 
     yield make
     for context in reversed(stack):

@@ -17,7 +17,7 @@ import requests
 
 from funnelhouse.settings import Settings
 from funnelhouse.warehouse import open_warehouse
-from reverse_etl.testing import replace_mql_events
+from reverse_etl.testing import replace_mql_events, replace_raw_contacts
 
 TOKEN = "test-token"
 FIRST_ID = 1001
@@ -218,6 +218,20 @@ def write_mart(settings: Settings, scenario: Scenario) -> None:
                 r.mql_sequence,
             )
             for r in scenario.rows
+        ],
+    )
+
+
+EXTRACTED_AT = BASE_TIME + timedelta(days=60)  # the last extraction, after every promotion of the scenarios
+
+
+def write_raw_contacts(settings: Settings, contacts: int, *, stages: dict[int, str] | None = None) -> None:
+    """`raw_hubspot.contacts` as the last extraction left it: `lead` unless `stages` says otherwise."""
+    replace_raw_contacts(
+        settings,
+        [
+            (str(FIRST_ID + n), (stages or {}).get(FIRST_ID + n, "lead"), EXTRACTED_AT)
+            for n in range(contacts)
         ],
     )
 

@@ -28,7 +28,8 @@ def test_every_promotion_reaches_the_crm_once_and_a_second_run_sends_nothing(syn
     assert report.ok, report.describe()
     assert report.planned == len(scenario.rows) - 3  # every promotion with a contact, re-MQLs included
     assert report.confirmed == report.planned and report.failed == 0
-    assert report.batches >= 4  # 250 first promotions need three batches, the re-MQLs a fourth
+    assert report.batches == 4  # 250 first promotions need three batches, the re-MQLs a fourth
+    assert report.crm_calls["requests"] == 5  # the property check, then one request per 100 records
     assert_exactly_once(env, scenario)
 
     contacts = env.crm.contacts([str(c) for c in range(1001, 1251)])
@@ -114,6 +115,7 @@ def test_dry_run_records_the_plan_and_writes_nothing(sync_env):
     assert report.planned == 63  # 60 first MQLs + 3 re-MQLs
     stats = env.sandbox.stats()
     assert stats["writes"] == 0 and stats["records_changed"] == 0
+    assert stats["requests"] == 1  # the property check: the kept stage comes from the warehouse
     assert all(
         h == [] for h in env.crm.history([str(c) for c in range(1001, 1061)], "funnelhouse_mql_at").values()
     )
