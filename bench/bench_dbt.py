@@ -3,8 +3,8 @@
     python bench/bench_dbt.py --contacts 100000 --days 90            # the issue's scale (slow to generate)
     python bench/bench_dbt.py --contacts 2000 --days 30 --engines duckdb
 
-Generates a world with `funnelhouse.generator`, loads its raw layer without dlt (the dbt tests' loader,
-docs/raw-schema.md) so only dbt is timed: first everything but the last day, a full build
+Generates a world with `funnelhouse.generator`, loads its raw layer without dlt (bench/raw_bulk_load.py:
+DuckDB's read_json for events, the dbt tests' loader for CRM records; docs/raw-schema.md) so only dbt is timed: first everything but the last day, a full build
 (`--full-refresh`), then the last day and an incremental build. Prints one dict (JSON, last line): seconds per engine and
 step, row counts, and the incremental/full ratio (aim: full ≤ 60 s on DuckDB, incremental ≤ 10 % of it).
 """
@@ -12,7 +12,6 @@ step, row counts, and the incremental/full ratio (aim: full ≤ 60 s on DuckDB, 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import sys
@@ -26,26 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import funnelhouse  # noqa: E402,F401  (telemetry off)
+from bench.raw_bulk_load import copy_raw_to_postgres, load_world_duckdb  # noqa: E402
 from funnelhouse.dbt_runner import run_dbt  # noqa: E402
 from funnelhouse.generator import generate_world  # noqa: E402
 from funnelhouse.settings import Settings  # noqa: E402
 from funnelhouse.warehouse import open_warehouse  # noqa: E402
-
-SCORING_LAYER = [
-    "--select",
-    "+path:models/marts/scoring",
-    "path:models/intermediate/engagement",
-    "path:seeds",
-    "--indirect-selection",
-    "cautious",
-]
-
-
-def _raw_loader():
-    spec = importlib.util.spec_from_file_location("raw_loader", ROOT / "tests" / "dbt" / "raw_loader.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _postgres_database(admin_dsn: str) -> tuple[str, str]:
@@ -72,31 +56,72 @@ def _drop_postgres_database(admin_dsn: str, name: str) -> None:
 
 def _timed_build(settings: Settings, args: list[str]) -> float:
     started = time.perf_counter()
-    code = run_dbt(["build", "--quiet", *args, *SCORING_LAYER, "--exclude", "test_type:unit"], settings)
+    code = run_dbt(["build", "--quiet", *args, "--exclude", "test_type:unit"], settings)
     if code != 0:
         raise SystemExit(f"dbt build {' '.join(args)} failed on {settings.warehouse} (exit code {code})")
     return round(time.perf_counter() - started, 2)
 
 
-def bench_engine(settings: Settings, world: Path, end: date, loader) -> dict:
-    with open_warehouse(settings) as wh:
-        loader.load_world(wh, world, until=end - timedelta(days=1))
+def _seconds_by_layer(settings: Settings) -> dict[str, float]:
+    """Seconds dbt spent per layer (models and their data tests) in the last build, from run_results.json."""
+    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())
+    manifest = json.loads((settings.home / "dbt" / "target" / "manifest.json").read_text())["nodes"]
+    layers: dict[str, float] = {}
+    for result in results["results"]:
+        node = manifest.get(result["unique_id"], {})
+        owner = node.get("attached_node") or result["unique_id"]
+        path = manifest.get(owner, node).get("original_file_path", "")
+        parts = path.split("/")
+        if parts[0] != "models":
+            layer = "seeds"
+        elif parts[1] == "marts":
+            layer = "/".join(parts[1:3])
+        else:
+            layer = parts[1]
+        layers[layer] = round(layers.get(layer, 0.0) + result["execution_time"], 2)
+    return dict(sorted(layers.items()))
+
+
+def _load_raw(
+    settings: Settings, world: Path, until: date | None, after: date | None, workdir: Path
+) -> float:
+    """Load the world's raw layer up to `until` (bulk loader); with `after`, only the events of the days
+    after it are appended, as a nightly extraction would. Returns seconds."""
+    started = time.perf_counter()
+    if settings.warehouse == "duckdb":
+        load_world_duckdb(settings.duckdb_path, world, until, after)
+    else:
+        staging = workdir / "raw_for_postgres.duckdb"
+        staging.unlink(missing_ok=True)
+        load_world_duckdb(staging, world, until, after)
+        copy_raw_to_postgres(staging, settings.postgres_dsn, append_events=after is not None)
+        staging.unlink()
+    return round(time.perf_counter() - started, 2)
+
+
+def bench_engine(settings: Settings, world: Path, end: date, workdir: Path) -> dict:
+    settings.ensure_home()
+    load_s = _load_raw(settings, world, end - timedelta(days=1), None, workdir)
     full = _timed_build(settings, ["--full-refresh"])
-    with open_warehouse(settings) as wh:
-        loader.load_world(wh, world)
+    full_layers = _seconds_by_layer(settings)
+    load_s += _load_raw(settings, world, None, end - timedelta(days=1), workdir)
     incremental = _timed_build(settings, [])
+    incremental_layers = _seconds_by_layer(settings)
     with open_warehouse(settings, read_only=True) as wh:
         [(events, score_rows, mqls)] = wh.fetchall(
             "select (select count(*) from intermediate.int_engagement__events_unioned),"
             " (select count(*) from marts.fct_lead_score_daily), (select count(*) from marts.fct_mql_events)"
         )
     return {
+        "raw_load_s": load_s,
         "full_build_s": full,
         "incremental_build_s": incremental,
         "incremental_over_full": round(incremental / full, 3) if full else None,
         "engagement_events": events,
         "lead_score_daily_rows": score_rows,
         "mql_events": mqls,
+        "full_seconds_by_layer": full_layers,
+        "incremental_seconds_by_layer": incremental_layers,
     }
 
 
@@ -109,6 +134,11 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb,postgres")
     parser.add_argument("--postgres-admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workdir", type=Path, default=None, help="Keep the world and warehouses here")
+    parser.add_argument(
+        "--duckdb-memory-limit",
+        default="3GB",
+        help="FUNNELHOUSE_DUCKDB_MEMORY_LIMIT for the builds: keeps the step under the 4 GiB budget",
+    )
     options = parser.parse_args()
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="fh-bench-dbt-"))
@@ -121,8 +151,8 @@ def main() -> None:
         "contacts": options.contacts,
         "days": options.days,
         "generate_s": round(time.perf_counter() - started, 2),
+        "duckdb_memory_limit": options.duckdb_memory_limit,
     }
-    loader = _raw_loader()
     try:
         for engine in options.engines.split(","):
             home = workdir / f"home_{engine}"
@@ -131,12 +161,17 @@ def main() -> None:
                 name, dsn = _postgres_database(options.postgres_admin_dsn)
                 try:
                     result[engine] = bench_engine(
-                        Settings(home=home, warehouse="postgres", postgres_dsn=dsn), world, end, loader
+                        Settings(home=home, warehouse="postgres", postgres_dsn=dsn), world, end, workdir
                     )
                 finally:
                     _drop_postgres_database(options.postgres_admin_dsn, name)
             else:
-                result[engine] = bench_engine(Settings(home=home, warehouse="duckdb"), world, end, loader)
+                result[engine] = bench_engine(
+                    Settings(home=home, warehouse="duckdb", duckdb_memory_limit=options.duckdb_memory_limit),
+                    world,
+                    end,
+                    workdir,
+                )
         if "duckdb" in result and "postgres" in result:
             result["postgres_over_duckdb_full"] = round(
                 result["postgres"]["full_build_s"] / result["duckdb"]["full_build_s"], 2

@@ -13,10 +13,19 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 CONTRACT_FILE = "qualification_contract.yml"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "contract"
@@ -41,6 +50,9 @@ Operator = Literal[
 ]
 EventSource = Literal["web_track", "web_page", "email", "crm"]
 LeadStatusMeaning = Literal["new", "accepted", "rejected", "recycled"]
+# The inquiry kinds of contracts written before `engagement.inquiry_event_kinds` existed (those of them
+# the contract's event_kinds produce), so such a contract keeps its meaning.
+DEFAULT_INQUIRY_EVENT_KINDS = ("demo_requested", "contact_sales_requested", "inbound_call")
 HANDOFF_FIELDS = {
     "email",
     "firstname",
@@ -156,10 +168,41 @@ class EngagementRule(_Strict):
         return value
 
 
+def _produced_kind(value: str, info: ValidationInfo) -> str:
+    """An inquiry kind must be one the event_kinds mappings produce (checked once those are valid)."""
+    mappings = info.data.get("event_kinds")
+    if mappings is not None:
+        kinds = {m.kind for m in mappings}
+        if value not in kinds:
+            raise ValueError(
+                f"unknown event kind {value!r}: no event_kinds mapping produces it "
+                f"(known kinds: {', '.join(sorted(kinds))})"
+            )
+    return value
+
+
 class Engagement(_Strict):
     event_kinds: list[EventKindMapping] = Field(min_length=1)
+    # Kinds that make a person an Inquiry: they asked to talk to sales (demo, contact-sales form, call).
+    inquiry_event_kinds: list[Annotated[str, AfterValidator(_produced_kind)]] = Field(min_length=1)
     decay: Decay
     rules: list[EngagementRule] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_inquiry_kinds(cls, data: object) -> object:
+        """Without the key, a contract keeps the former default: those of DEFAULT_INQUIRY_EVENT_KINDS it maps."""
+        if isinstance(data, dict) and "inquiry_event_kinds" not in data:
+            mappings = data.get("event_kinds")
+            produced = (
+                {m.get("kind") for m in mappings if isinstance(m, dict)}
+                if isinstance(mappings, list)
+                else set()
+            )
+            known = [kind for kind in DEFAULT_INQUIRY_EVENT_KINDS if kind in produced]
+            if known:
+                data = {**data, "inquiry_event_kinds": known}
+        return data
 
     @model_validator(mode="after")
     def _rules_use_known_kinds(self) -> Engagement:
@@ -171,6 +214,7 @@ class Engagement(_Strict):
                     f"event_kinds mapping produces (known kinds: {', '.join(sorted(kinds))})"
                 )
         _unique([r.id for r in self.rules], "engagement rule id")
+        _unique(self.inquiry_event_kinds, "inquiry event kind")
         return self
 
 
@@ -239,12 +283,26 @@ class Contract(_Strict):
     effective_date: date
     owners: dict[str, str] = Field(default_factory=dict)
     mql_threshold: int = Field(gt=0)
+    # Engagement points a lead needs besides the threshold, so fit alone never makes an MQL. 0 (the
+    # default, as before the key existed) lets fit points alone reach the threshold.
+    mql_min_engagement: int = Field(default=0, ge=0)
     fit: Fit
     engagement: Engagement
     handoff: Handoff
     sla: Sla
     lead_status_map: dict[str, LeadStatusMeaning] = Field(min_length=1)
     pipeline: Pipeline
+
+    @field_validator("mql_min_engagement")
+    @classmethod
+    def _floor_within_threshold(cls, value: int, info: ValidationInfo) -> int:
+        threshold = info.data.get("mql_threshold")
+        if threshold is not None and value > threshold:
+            raise ValueError(
+                f"mql_min_engagement ({value}) must not exceed mql_threshold ({threshold}): engagement "
+                "alone would decide and the threshold would mean nothing"
+            )
+        return value
 
 
 def _unique(values: list[str], what: str) -> None:
@@ -349,6 +407,7 @@ def contract_tables(contract: Contract) -> dict[str, list[dict[str, object]]]:
         "contract_version": version,
         "effective_date": contract.effective_date.isoformat(),
         "mql_threshold": contract.mql_threshold,
+        "mql_min_engagement": contract.mql_min_engagement,
         "decay_percent": contract.engagement.decay.percent,
         "decay_every_days": contract.engagement.decay.every_days,
         "excluded_grade": contract.fit.excluded_grade,
@@ -373,6 +432,7 @@ def contract_tables(contract: Contract) -> dict[str, list[dict[str, object]]]:
         }
         for s in contract.pipeline.stages
     ]
+    inquiry_rows = [{"event_kind": kind} for kind in contract.engagement.inquiry_event_kinds]
     status_rows = [{"lead_status": k, "meaning": v} for k, v in contract.lead_status_map.items()]
     handoff_rows = [{"field_name": f} for f in contract.handoff.required_fields]
     return {
@@ -381,6 +441,7 @@ def contract_tables(contract: Contract) -> dict[str, list[dict[str, object]]]:
         "contract_fit_grades": grade_rows,
         "contract_event_kinds": kind_rows,
         "contract_engagement_rules": engagement_rows,
+        "contract_inquiry_event_kinds": inquiry_rows,
         "contract_stage_standards": stage_rows,
         "contract_lead_status_map": status_rows,
         "contract_handoff_fields": handoff_rows,

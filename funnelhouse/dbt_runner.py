@@ -23,6 +23,13 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 DEFAULT_THREADS = 2
 
 
+def _duckdb_default_memory_limit() -> str:
+    """DuckDB's own default, 80% of the machine's memory, spelled out for profiles.yml."""
+    import psutil
+
+    return f"{int(psutil.virtual_memory().total * 0.8 / 2**20)}MiB"
+
+
 def dbt_environment(settings: Settings) -> dict[str, str]:
     """The environment variables `profiles.yml` reads, derived from the settings."""
     env = {
@@ -34,6 +41,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "PGTZ": "UTC",
     }
     env.setdefault("FUNNELHOUSE_DBT_THREADS", os.environ.get("FUNNELHOUSE_DBT_THREADS", str(DEFAULT_THREADS)))
+    env["FUNNELHOUSE_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit or _duckdb_default_memory_limit()
     dsn = urlparse(settings.postgres_dsn)
     if dsn.scheme not in {"postgresql", "postgres"}:
         if settings.warehouse == "postgres":

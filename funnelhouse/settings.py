@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     max_reject_share: float = Field(
         default=0.01, ge=0, le=1, description="Share of rejects that fails a batch"
     )
+    duckdb_memory_limit: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB memory limit for dbt builds (e.g. 3GB; DuckDB spills to disk past it). "
+        "Default: DuckDB's own, 80% of the machine's memory",
+    )
 
     @property
     def world_dir(self) -> Path:

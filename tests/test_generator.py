@@ -10,14 +10,18 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from funnelhouse.contract import CONTRACT_FILE, Contract
 from funnelhouse.generator import generate_world
+from funnelhouse.generator.clock import DAY
+from funnelhouse.generator.scoring import DEFAULT_CONTRACT_DIR, Score, ScoringRules, default_rules
 
 CRM_OBJECTS = ("contacts", "companies", "deals", "calls", "emails", "tasks", "meetings")
 SINGULAR = {
@@ -37,7 +41,6 @@ STAGE_STANDARD_DAYS = {
     "presentation": 7,
     "negotiation": 10,
 }
-SCORED_EVENTS = {"Newsletter Subscribed", "White Paper Downloaded", "Webinar Attended"}
 
 
 def ts(text: str) -> datetime:
@@ -308,27 +311,86 @@ def test_firmographics_include_companies_under_100_employees(world: World) -> No
     assert len({c["properties"]["jobtitle"] for c in world.crm["contacts"].values()}) >= 10
 
 
-def test_mqls_come_from_scoring_shortly_after_the_crossing_event(world: World) -> None:
-    user_of = {e["traits"]["email"]: e["userId"] for _, e in world.web if e["type"] == "identify"}
-    scored_at: dict[str, list[datetime]] = defaultdict(list)
+def test_mqls_come_from_the_contract_scoring_shortly_after_a_scored_event(world: World) -> None:
+    """The CRM's MQL rule plays the qualification contract: each MQL follows, within the automation's 1-15
+    minutes, a web or e-mail event the contract gives points to (since the contract was recalibrated that
+    includes pricing page views, webinar registrations, competitive analyses and e-mail clicks, not only
+    the newsletter, white papers and webinars), at a company no fit rule excludes."""
+    rules = default_rules()
+
+    def scores(source: str, text: str, url: str | None = None) -> bool:
+        return any(rule.points > 0 for rule in rules.scoring_rules(rules.kind(source, text), text, url))
+
+    browser_of = {e["traits"]["email"]: e["anonymousId"] for _, e in world.web if e["type"] == "identify"}
+    scored_at: dict[str, list[datetime]] = defaultdict(list)  # anonymousId or e-mail address -> times
     for _, e in world.web:
-        if e["type"] == "track" and e["event"] in SCORED_EVENTS and e["userId"]:
-            scored_at[e["userId"]].append(ts(e["timestamp"]))
+        if (e["type"] == "track" and scores("web_track", e["event"])) or (
+            e["type"] == "page" and scores("web_page", e["properties"]["path"], e["properties"]["url"])
+        ):
+            scored_at[e["anonymousId"]].append(ts(e["timestamp"]))
+    for _, e in world.email:
+        if scores("email", e["event"], e.get("url")):
+            scored_at[e["email"]].append(datetime.fromtimestamp(e["timestamp"], UTC))
     mqls = 0
     for contact in world.crm["contacts"].values():
+        email = contact["properties"]["email"]
+        times = scored_at[email] + scored_at[browser_of.get(email, "")]
         for entry in history(contact, "lifecyclestage"):
             if entry["value"] != "marketingqualifiedlead":
                 continue
             mqls += 1
             assert entry["sourceType"] == "INTEGRATION"
             at = ts(entry["timestamp"])
-            user = user_of[contact["properties"]["email"]]
-            assert any(0 < (at - t).total_seconds() <= 16 * 60 for t in scored_at[user]), (
+            assert any(0 < (at - t).total_seconds() <= 16 * 60 for t in times), (
                 f"contact {contact['id']} became MQL at {at} without a scored event just before"
             )
             company_id = contact["associations"]["companies"]["results"][0]["id"]
-            assert int(world.crm["companies"][company_id]["properties"]["numberofemployees"]) >= 100
+            company = world.crm["companies"][company_id]["properties"]
+            properties = {f"contact.{k}": v for k, v in contact["properties"].items()}
+            properties.update({f"company.{k}": v for k, v in company.items()})
+            assert rules.fit(properties)[1] is False, f"contact {contact['id']} is excluded by fit"
     assert mqls >= 20
+    assert world.meta["scoring"]["contract_version"] == default_rules().contract_version
+
+
+def _rules(threshold: int, floor: int) -> ScoringRules:
+    """The default contract with the MQL bar of the test (so the test does not move with recalibrations)."""
+    raw = yaml.safe_load((DEFAULT_CONTRACT_DIR / CONTRACT_FILE).read_text())
+    raw.update(mql_threshold=threshold, mql_min_engagement=floor)
+    raw["engagement"]["decay"] = {"percent": 50, "every_days": 30}
+    return ScoringRules(Contract.model_validate(raw))
+
+
+def _track(day: int, event: str, hour: int = 9) -> list[tuple[int, str, str, None]]:
+    return [(day * DAY + hour * 3_600_000, "web_track", event, None)]
+
+
+def test_the_crm_rule_needs_engagement_beyond_fit_and_requalifies_after_decay() -> None:
+    rules = _rules(threshold=25, floor=20)
+    vp = {
+        "contact.jobtitle": "VP Marketing",
+        "company.industry": "COMPUTER_SOFTWARE",
+        "company.numberofemployees": "600",
+    }
+    assert rules.fit(vp) == (25, False)
+    assert rules.fit({**vp, "company.numberofemployees": "50"}) == (20, True)
+
+    lead = Score(rules, *rules.fit(vp))
+    assert not lead.qualified(100), "fit alone (25) is not an MQL"
+    assert lead.add(_track(100, "White Paper Downloaded")) == ({"white_paper_downloaded"}, False)
+    assert lead.add(_track(100, "Newsletter Subscribed", hour=10))[1], "engagement 20 reaches the floor"
+    assert not lead.add(_track(101, "Webinar Attended"))[1], "already an MQL: no new crossing"
+    # 60 days later the 40 points have halved twice (10): under the floor, so a webinar qualifies again.
+    assert not lead.qualified(161)
+    assert lead.add(_track(161, "Webinar Attended"))[1]
+
+    nobody = Score(rules, 0, False)  # no fit points: the sources' 5 + 15 + 20 = 40, over 25 at the webinar
+    assert not nobody.add(_track(100, "Newsletter Subscribed"))[1]
+    assert not nobody.add(_track(100, "White Paper Downloaded", hour=10))[1]
+    assert nobody.add(_track(100, "Webinar Attended", hour=11))[1]
+
+    excluded = Score(rules, *rules.fit({**vp, "company.numberofemployees": "50"}))
+    assert not any(excluded.add(_track(100, "Webinar Attended", hour=h))[1] for h in range(9, 14))
 
 
 def _lead_status_values(contact: dict[str, Any]) -> list[str]:

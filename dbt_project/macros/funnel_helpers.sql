@@ -55,10 +55,15 @@
 {%- endmacro %}
 
 {#- Engagement kinds (the contract's event kinds) that make a person an Inquiry: they asked for sales.
-    Overridable with the var `inquiry_event_kinds` until the contract carries the list. -#}
+    The contract's `engagement.inquiry_event_kinds` (seed `contract_inquiry_event_kinds`); the var
+    `inquiry_event_kinds` (a list of kinds) overrides it for one run. Renders `(...)` for an `in`. -#}
 {% macro funnel_inquiry_event_kinds() -%}
-    {%- set kinds = var('inquiry_event_kinds', ['demo_requested', 'contact_sales_requested', 'inbound_call']) -%}
+    {%- set kinds = var('inquiry_event_kinds', none) -%}
+    {%- if kinds is none -%}
+    (select event_kind from {{ ref('contract_inquiry_event_kinds') }})
+    {%- else -%}
     ({%- for kind in kinds -%}'{{ kind }}'{{ ', ' if not loop.last }}{%- endfor -%})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The lifecycle statuses in funnel order. `ladder_rank` places a status on the sales ladder (Inquiry

@@ -7,6 +7,7 @@ unsubscribe) depends on their appetite. A click is returned to the caller, which
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,8 +131,11 @@ def send(
     open_rate: float,
     click_rate: float,
     offset_ms: int,
+    on_event: Callable[[int, str, str | None], None] | None = None,
 ) -> SendResult:
-    """One campaign e-mail to one address: processed, delivered (or bounced), then reactions."""
+    """One campaign e-mail to one address: processed, delivered (or bounced), then reactions.
+
+    `on_event(time, event, url)` is told of every event written (the contact's journey scores them)."""
     at = campaign.send_ms + offset_ms
     message_id = f"{token_from(rng, 12)}.filterdrecv-{between(rng, 100, 999)}-{between(rng, 1000, 9999)}-0"
     base = {"email": address, "sg_message_id": message_id, "category": _category(campaign)}
@@ -150,7 +154,8 @@ def send(
             **extra,
             **custom,
         }
-        sink.post(body, rng)
+        if sink.post(body, rng) and on_event is not None:
+            on_event(when_ms, name, extra.get("url"))
 
     event("processed", at)
     roll = rng.random()

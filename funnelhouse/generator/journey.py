@@ -2,7 +2,9 @@
 and web engagement scored toward MQL, and hand-offs to sales (which may recycle them back).
 
 The contact's marketing events are played in time order from a small heap; sales follow-up is played
-forward by `sales.work_lead` at the moment of each MQL or inquiry.
+forward by `sales.work_lead` at the moment of each MQL or inquiry. Every web and e-mail event the
+contact's browser and inbox emit is scored as the qualification contract says (`scoring.Score`); page
+views seen before the browser identified count from the identify on, as the warehouse stitches them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from funnelhouse.generator.email_events import EmailCampaign, send
 from funnelhouse.generator.firmographics import Person
 from funnelhouse.generator.rng import between, chance, token_from
 from funnelhouse.generator.sales import CompanyState, Outcome, work_lead
-from funnelhouse.generator.scoring import INQUIRY_EVENTS, Score
+from funnelhouse.generator.scoring import Event, Score
 from funnelhouse.generator.state import WorldState
 from funnelhouse.generator.web_events import Browser, Campaign
 
@@ -72,9 +74,10 @@ class Journey:
         self.appetite: Appetite = _weighted(rng, APPETITES)
         self.source = source
         self.browser = Browser(world.web, rng)
-        self.score = Score()
+        self.browser.on_page_view = self._page_viewed
         self.in_sales = False
-        self.scoring_since = 0  # scoring counts from the first form on; a recycle moves it
+        self.handoff_since = 0  # sales holds the lead until then (a recycle moves it)
+        self._unidentified: list[Event] = []  # page views before the browser identified
         self.subscribed = False
         self.reachable = True
         self.mqls = 0
@@ -94,6 +97,9 @@ class Journey:
             "hubspot_owner_id": None,
             "createdate": iso(created_ms),
         }
+        fit_properties = {f"contact.{k}": v for k, v in self.contact.properties.items()}
+        fit_properties.update({f"company.{k}": v for k, v in company.record.properties.items()})
+        self.score = Score(world.scoring, *world.scoring.fit(fit_properties))
         self._heap: list[tuple[int, int, str, Any]] = []
         self._seq = 0
 
@@ -195,7 +201,7 @@ class Journey:
         if asset is not None:
             properties = {"asset_id": asset.asset_id, "title": asset.title, "form_id": form_id}
         browser.track(at + 300, event, properties)
-        self._engaged(at + 300, event, asset.asset_id if asset else form_id, form_id)
+        self._engaged(at + 300, event, form_id)
 
     def _subscribe(self, at: int) -> None:
         if not self.subscribed:
@@ -215,7 +221,7 @@ class Journey:
             "Webinar Attended",
             {"asset_id": webinar.asset_id, "title": webinar.title, "form_id": webinar.form_id},
         )
-        self._engaged(at, "Webinar Attended", webinar.asset_id, "app:webinar-platform")
+        self._engaged(at, "Webinar Attended", "app:webinar-platform")
 
     def _on_visit(self, at: int, _: Any) -> None:
         rng, app = self.rng, self.appetite
@@ -252,7 +258,14 @@ class Journey:
         rng, app = self.rng, self.appetite
         offset = between(rng, 0, 900) * SECOND
         result = send(
-            self.world.email, rng, campaign, self.person.email, app.open_rate, app.click_rate, offset
+            self.world.email,
+            rng,
+            campaign,
+            self.person.email,
+            app.open_rate,
+            app.click_rate,
+            offset,
+            on_event=self._mail_event,
         )
         if result.bounced or result.unsubscribed:
             self.reachable = False
@@ -278,31 +291,54 @@ class Journey:
             self._submit(t + 30 * SECOND, "Competitive Analysis Downloaded", asset.page, asset)
 
     # -- scoring and hand-offs ------------------------------------------------------------------------
-    def _engaged(self, at: int, event: str, asset_id: str, form_id: str) -> None:
-        """Score an event; promote to MQL on crossing, or hand an inquiry straight to sales."""
-        if self.in_sales or at < self.scoring_since:
+    def _scored(self, at: int, source: str, text: str, url: str | None) -> tuple[set[str], bool]:
+        """Score one event (with the page views waiting for an identified browser, once it is)."""
+        events: list[Event] = [(at, source, text, url)]
+        if self._unidentified and self.browser.user_id is not None:
+            events, self._unidentified = [*self._unidentified, *events], []
+        return self.score.add(events)
+
+    def _page_viewed(self, at: int, path: str, url: str) -> None:
+        if self.browser.user_id is None:
+            self._unidentified.append((at, "web_page", path, url))
+        elif self._scored(at, "web_page", path, url)[1]:
+            self._qualified(at)
+
+    def _mail_event(self, at: int, name: str, url: str | None) -> None:
+        if self._scored(at, "email", name, url)[1]:
+            self._qualified(at)
+
+    def _engaged(self, at: int, event: str, form_id: str) -> None:
+        """Score a track event; promote to MQL on crossing, or hand an inquiry straight to sales."""
+        kinds, crossed = self._scored(at, "web_track", event, self.browser.page.url)
+        if self.in_sales or at < self.handoff_since:
             return
-        if event in INQUIRY_EVENTS:
+        if kinds & self.world.scoring.inquiry_kinds:
             self._promote_lifecycle(at, form_id)
             self.world.tally.inquiries += 1
             self._hand_to_sales(at, inquiry=True)
             return
         if event != "Newsletter Subscribed":
             self._promote_lifecycle(at, form_id)
-        crossed = self.score.add(event, asset_id)
-        if crossed and self.company.company.fits:
-            mql_at = at + between(self.rng, 1, 15) * MINUTE
-            if mql_at > self.world.window.end_ms:
-                return
-            self.contact.set("lifecyclestage", "marketingqualifiedlead", mql_at, SCORING_APP)
-            tally = self.world.tally
-            tally.mql_events += 1
-            if self.mqls == 0:
-                tally.mql_contacts += 1
-            else:
-                tally.re_mqls += 1
-            self.mqls += 1
-            self._hand_to_sales(mql_at, inquiry=False)
+        if crossed:
+            self._qualified(at)
+
+    def _qualified(self, at: int) -> None:
+        """The score crossed into MQL: the automation promotes the contact and hands it to sales."""
+        if self.in_sales or at < self.handoff_since:
+            return
+        mql_at = at + between(self.rng, 1, 15) * MINUTE
+        if mql_at > self.world.window.end_ms:
+            return
+        self.contact.set("lifecyclestage", "marketingqualifiedlead", mql_at, SCORING_APP)
+        tally = self.world.tally
+        tally.mql_events += 1
+        if self.mqls == 0:
+            tally.mql_contacts += 1
+        else:
+            tally.re_mqls += 1
+        self.mqls += 1
+        self._hand_to_sales(mql_at, inquiry=False)
 
     def _promote_lifecycle(self, at: int, form_id: str) -> None:
         if self.contact.properties["lifecyclestage"] == "subscriber" and at > self.created_ms:
@@ -317,9 +353,10 @@ class Journey:
         self.in_sales = True
         outcome: Outcome = work_lead(self.world, self.rng, self.contact, self.company, at, inquiry, self.name)
         if outcome.recycled_ms is not None:
+            # Back to nurturing. The score is not reset: as in the warehouse, the lead qualifies again
+            # once its decayed score has dropped under the bar and new engagement carries it over.
             self.in_sales = False
-            self.scoring_since = outcome.recycled_ms
-            self.score.reset()
+            self.handoff_since = outcome.recycled_ms
             if chance(self.rng, 0.7):  # nurturing works: engagement resumes weeks later
                 self.schedule(outcome.recycled_ms + int(self.rng.uniform(7 * DAY, 30 * DAY)), "resume")
 

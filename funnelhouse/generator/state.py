@@ -11,6 +11,7 @@ from funnelhouse.generator.email_events import EmailCampaign, EmailSink
 from funnelhouse.generator.jsonl import JsonlFile
 from funnelhouse.generator.owners import Owner
 from funnelhouse.generator.rng import Deck, derive
+from funnelhouse.generator.scoring import ScoringRules
 from funnelhouse.generator.web_events import WebSink
 
 CRM_OBJECTS = ("contacts", "companies", "deals", "calls", "emails", "tasks", "meetings")
@@ -51,6 +52,7 @@ class WorldState:
     email: EmailSink
     campaigns: list[EmailCampaign]
     crm: dict[str, JsonlFile]
+    scoring: ScoringRules  # the qualification contract, as the marketing automation applies it
     ids: IdAllocator = field(default_factory=IdAllocator)
     tally: Tally = field(default_factory=Tally)
     _round_robin: int = 0

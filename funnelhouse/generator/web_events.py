@@ -7,6 +7,7 @@ a small share are retried (same messageId twice) or arrive days late, as mobile 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,8 @@ class Browser:
         self.campaign: Campaign | None = None
         self.seen = False
         self._landing = True
+        # Told of every page view written (time, path, URL): the contact's journey scores them.
+        self.on_page_view: Callable[[int, str, str], None] | None = None
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, referrer: str = "", campaign: Campaign | None = None) -> None:
@@ -134,7 +137,10 @@ class Browser:
         self._landing = False
         self.page = page
         properties = {"url": page.url, "path": page.path, "title": page.title, "referrer": self.referrer}
-        return self._emit(at_ms, {"type": "page", "name": page.title, "properties": properties})
+        written = self._emit(at_ms, {"type": "page", "name": page.title, "properties": properties})
+        if written and self.on_page_view is not None:
+            self.on_page_view(at_ms, page.path, page.url)
+        return written
 
     def track(self, at_ms: int, event: str, properties: dict[str, str]) -> bool:
         return self._emit(at_ms, {"type": "track", "event": event, "properties": properties})

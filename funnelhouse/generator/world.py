@@ -22,21 +22,39 @@ from funnelhouse.generator.owners import make_owners
 from funnelhouse.generator.properties import contact_properties
 from funnelhouse.generator.rng import derive
 from funnelhouse.generator.sales import CompanyState
-from funnelhouse.generator.scoring import MQL_THRESHOLD, POINTS
+from funnelhouse.generator.scoring import ScoringRules, default_rules
 from funnelhouse.generator.state import CRM_OBJECTS, WorldState
 from funnelhouse.generator.summary import WorldSummary
 from funnelhouse.generator.visitors import VISITORS_PER_CONTACT, simulate_visitors
 from funnelhouse.generator.web_events import WebSink
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the CRM's MQL rule follows the qualification contract
 _OWNED_PATHS = ("world.json", "crm", "web", "email")
+# The Segment track events the journeys send (besides `Form Submitted`).
+TRACK_EVENTS = (
+    "Newsletter Subscribed",
+    "White Paper Downloaded",
+    "Webinar Registered",
+    "Webinar Attended",
+    "Competitive Analysis Downloaded",
+    "Demo Requested",
+    "Contact Sales Requested",
+)
 
 
-def generate_world(out: Path, contacts: int, days: int, seed: int, end: date | None = None) -> WorldSummary:
+def generate_world(
+    out: Path,
+    contacts: int,
+    days: int,
+    seed: int,
+    end: date | None = None,
+    scoring: ScoringRules | None = None,
+) -> WorldSummary:
     """Write a deterministic world of `contacts` CRM contacts over the `days` days ending on `end`.
 
-    Same arguments give byte-identical files. Files a previous run wrote in `out` (world.json, crm/,
-    web/, email/) are replaced; anything else in `out` is left alone.
+    The CRM's marketing automation promotes leads to MQL by `scoring`, by default the qualification
+    contract shipped in `models/`. Same arguments give byte-identical files. Files a previous run wrote
+    in `out` (world.json, crm/, web/, email/) are replaced; anything else in `out` is left alone.
     """
     if contacts < 1:
         raise ValueError(f"contacts must be at least 1, got {contacts}")
@@ -48,7 +66,14 @@ def generate_world(out: Path, contacts: int, days: int, seed: int, end: date | N
     email = EmailSink(PartitionedJsonl(out / "email"), window)
     owners = make_owners(derive(seed, "owners"), contacts)
     world = WorldState(
-        seed, window, owners, web, email, campaign_calendar(seed, window), WorldState.open_crm(out)
+        seed,
+        window,
+        owners,
+        web,
+        email,
+        campaign_calendar(seed, window),
+        WorldState.open_crm(out),
+        scoring or default_rules(),
     )
     try:
         _simulate_companies(world, contacts)
@@ -162,6 +187,16 @@ def _write_owners(out: Path, world: WorldState) -> None:
     handle.close()
 
 
+def _scoring_metadata(scoring: ScoringRules) -> dict:
+    """The CRM's MQL rule in world.json: the contract it plays, its bar and the points of the form events."""
+    return {
+        "contract_version": scoring.contract_version,
+        "mql_threshold": scoring.threshold,
+        "mql_min_engagement": scoring.min_engagement,
+        "points": scoring.points_example("web_track", TRACK_EVENTS),
+    }
+
+
 def _write_metadata(out: Path, summary: WorldSummary, contacts: int, world: WorldState) -> None:
     """world.json: the arguments, the window, the counts, and the ground truth the data hides."""
     meta = {
@@ -174,7 +209,7 @@ def _write_metadata(out: Path, summary: WorldSummary, contacts: int, world: Worl
         "end": summary.end,
         "counts": summary.counts,
         "owners": [{"id": o.id, "email": o.email, "habit": o.habit.name} for o in world.owners],
-        "scoring": {"points": POINTS, "mql_threshold": MQL_THRESHOLD, "min_employees": 100},
+        "scoring": _scoring_metadata(world.scoring),
         "unknown_email": catalog.UNKNOWN_EMAIL,
     }
     (out / "world.json").write_bytes(dumps(meta) + b"\n")

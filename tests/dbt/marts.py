@@ -8,11 +8,13 @@ from typing import Any
 
 from funnelhouse.warehouse import Warehouse
 
-# mart -> its grain (also the sort order); every mart of the scoring layer is compared.
+# mart -> its grain (also the sort order); every mart of the scoring layer is compared, and the
+# incremental intermediates whose logic is not already covered by a mart (`schema.table`).
 MARTS: dict[str, list[str]] = {
     "dim_leads": ["person_id"],
     "fct_lead_score_daily": ["person_id", "score_date"],
     "fct_mql_events": ["mql_event_id"],
+    "intermediate.int_web__sessions": ["session_id"],
 }
 # Columns that record when a row was computed, not what it says.
 BOOKKEEPING = {"_processed_at"}
@@ -28,9 +30,10 @@ def _normalise(value: Any) -> Any:
 
 def read_mart(wh: Warehouse, mart: str) -> tuple[list[str], list[tuple]]:
     """Columns (sorted by name) and rows of one mart, ordered by its grain."""
-    columns = sorted(c for c in wh.columns("marts", mart) if c not in BOOKKEEPING)
+    schema, table = mart.split(".") if "." in mart else ("marts", mart)
+    columns = sorted(c for c in wh.columns(schema, table) if c not in BOOKKEEPING)
     order = ", ".join(MARTS[mart])
-    rows = wh.fetchall(f"select {', '.join(columns)} from marts.{mart} order by {order}")
+    rows = wh.fetchall(f"select {', '.join(columns)} from {schema}.{table} order by {order}")
     return columns, [tuple(_normalise(v) for v in row) for row in rows]
 
 

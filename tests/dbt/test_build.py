@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from marts import MARTS, first_difference
 
+from funnelhouse.contract import load_contract
+from funnelhouse.settings import PROJECT_ROOT
+
 
 def test_the_build_passes_every_data_and_unit_test(duckdb_build) -> None:
     assert duckdb_build.exit_codes == {"first": 0, "incremental": 0, "full": 0}
@@ -41,7 +44,7 @@ def test_newsletter_white_paper_and_webinar_make_an_mql(duckdb_build, mini_world
         "webinar attended (+20); white paper downloaded (+15); newsletter subscribed (+5); "
         "fit: 500+ employees (+5)"
     )
-    assert event["contract_version"] == "2026.4"
+    assert event["contract_version"] == load_contract(PROJECT_ROOT / "models").version
     assert event["crm_contact_id"] == "1900"
 
 

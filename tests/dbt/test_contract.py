@@ -50,6 +50,26 @@ def _drop(path: list) -> Callable[[dict], None]:
 MISTAKES = [
     pytest.param(_drop(["mql_threshold"]), "at mql_threshold: Field required", id="missing-threshold"),
     pytest.param(
+        _set(["mql_min_engagement"], -5),
+        "at mql_min_engagement: Input should be greater than or equal to 0",
+        id="negative-engagement-floor",
+    ),
+    pytest.param(
+        _set(["mql_min_engagement"], 30),
+        "at mql_min_engagement: mql_min_engagement (30) must not exceed mql_threshold (25)",
+        id="engagement-floor-over-threshold",
+    ),
+    pytest.param(
+        _set(["engagement", "inquiry_event_kinds"], ["demo_requested", "demo_request"]),
+        "at engagement.inquiry_event_kinds[1]: unknown event kind 'demo_request': no event_kinds mapping",
+        id="unknown-inquiry-kind",
+    ),
+    pytest.param(
+        _set(["engagement", "inquiry_event_kinds"], []),
+        "at engagement.inquiry_event_kinds: List should have at least 1 item",
+        id="no-inquiry-kind",
+    ),
+    pytest.param(
         _set(["engagement", "rules", 0, "points"], "five"),
         "at engagement.rules[0] (id newsletter).points: Input should be a valid integer",
         id="points-not-a-number",
@@ -134,6 +154,8 @@ def test_the_contract_compiles_into_seeds(tmp_path: Path) -> None:
     contract = _default()
     contract["version"] = "2027.1-test"
     contract["mql_threshold"] = 30
+    contract["mql_min_engagement"] = 12
+    contract["engagement"]["inquiry_event_kinds"] = ["demo_requested", "inbound_call"]
     _write(tmp_path / "contract", contract)
     seeds = tmp_path / "seeds"
 
@@ -142,6 +164,7 @@ def test_the_contract_compiles_into_seeds(tmp_path: Path) -> None:
     settings = {row["setting"]: row["value"] for row in _read_seed(seeds, "contract_settings")}
     assert settings["contract_version"] == "2027.1-test"
     assert settings["mql_threshold"] == "30"
+    assert settings["mql_min_engagement"] == "12"
     assert settings["response_minutes_target"] == "30"
     assert settings["response_minutes_max"] == "1440"
     assert (settings["cadence_calls"], settings["cadence_emails"], settings["cadence_days"]) == (
@@ -180,6 +203,9 @@ def test_the_contract_compiles_into_seeds(tmp_path: Path) -> None:
     industries = [row["value_text"] for row in fit if row["rule_id"] == "target_industry"]
     assert industries == contract["fit"]["rules"][3]["value"]
 
+    inquiries = [row["event_kind"] for row in _read_seed(seeds, "contract_inquiry_event_kinds")]
+    assert inquiries == ["demo_requested", "inbound_call"]
+
     statuses = {row["lead_status"]: row["meaning"] for row in _read_seed(seeds, "contract_lead_status_map")}
     assert statuses["IN_PROGRESS"] == "accepted"
     assert statuses["UNQUALIFIED"] == "rejected"
@@ -195,6 +221,30 @@ def test_the_contract_compiles_into_seeds(tmp_path: Path) -> None:
         "closedwon",
     }
     assert stages["closedwon"]["is_closed"] == "1" and stages["closedwon"]["outcome"] == "won"
+
+
+def test_a_contract_written_before_the_engagement_floor_and_inquiry_kinds_keeps_its_meaning(
+    tmp_path: Path,
+) -> None:
+    """Without `mql_min_engagement` the floor is 0; without `inquiry_event_kinds` the inquiry kinds are the
+    former dbt var default, those of them the contract's mappings produce."""
+    contract = _default()
+    del contract["mql_min_engagement"]
+    del contract["engagement"]["inquiry_event_kinds"]
+    contract["engagement"]["event_kinds"] = [
+        m for m in contract["engagement"]["event_kinds"] if m["kind"] != "contact_sales_requested"
+    ]
+    contract["engagement"]["rules"] = [
+        r for r in contract["engagement"]["rules"] if r["event_kind"] != "contact_sales_requested"
+    ]
+    _write(tmp_path / "contract", contract)
+
+    compiled = compile_contract(tmp_path / "contract", seeds_dir=tmp_path / "seeds")
+
+    assert compiled.mql_min_engagement == 0
+    assert compiled.engagement.inquiry_event_kinds == ["demo_requested", "inbound_call"]
+    settings = {row["setting"]: row["value"] for row in _read_seed(tmp_path / "seeds", "contract_settings")}
+    assert settings["mql_min_engagement"] == "0"
 
 
 def test_compiling_removes_seeds_the_contract_no_longer_makes(tmp_path: Path) -> None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
+import pytest
+from pydantic import ValidationError
+
 from funnelhouse.dbt_runner import dbt_environment, needs_full_refresh
 from funnelhouse.settings import Settings
 
@@ -25,6 +29,18 @@ def test_duckdb_profile_gets_an_absolute_path(tmp_path: Path) -> None:
     assert env["FUNNELHOUSE_DBT_TARGET"] == "duckdb"
     assert env["FUNNELHOUSE_DUCKDB_PATH"] == str((tmp_path / "home" / "warehouse.duckdb").resolve())
     assert Path(env["FUNNELHOUSE_DUCKDB_PATH"]).is_absolute()
+
+
+def test_duckdb_memory_limit_is_the_setting_or_duckdbs_own_default(tmp_path: Path) -> None:
+    assert (
+        dbt_environment(Settings(home=tmp_path, duckdb_memory_limit="3GB"))["FUNNELHOUSE_DUCKDB_MEMORY_LIMIT"]
+        == "3GB"
+    )
+    default = dbt_environment(Settings(home=tmp_path))["FUNNELHOUSE_DUCKDB_MEMORY_LIMIT"]
+    assert default.endswith("MiB")
+    assert int(default.removesuffix("MiB")) == int(psutil.virtual_memory().total * 0.8 / 2**20)
+    with pytest.raises(ValidationError, match="duckdb_memory_limit"):
+        Settings(home=tmp_path, duckdb_memory_limit="80%")
 
 
 def test_a_new_contract_version_rebuilds_the_scores() -> None:

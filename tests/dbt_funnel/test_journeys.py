@@ -57,6 +57,7 @@ def test_the_marts_build_and_their_data_and_unit_tests_pass(duckdb_funnel) -> No
         "run_date_defaults_to_the_latest_event_in_the_data",
         "run_date_from_the_as_of_var",
         "lead_status_events_tie_break",
+        "forecast_as_of_a_past_day_uses_the_stage_the_deal_had_then",
     }
     assert len([r for r in results if r["unique_id"].startswith("test.")]) >= 60
 

@@ -1,7 +1,31 @@
+{{ config(
+    materialized='incremental',
+    unique_key='anonymous_id',
+    incremental_strategy='delete+insert'
+) }}
 {#- One row per web session: a visitor's events with no gap longer than 30 minutes (the common web
     analytics definition). The first event carries the session's landing page and campaign (UTM),
-    which the funnel marts use as the lead's channel. -#}
-with events as (
+    which the funnel marts use as the lead's channel.
+    Incremental per visitor: the visitors with events received in the last `lookback_days`, or who
+    identified in that window, get all their sessions recomputed (numbering and the person depend on
+    the whole history); `unique_key` is the visitor, so their old sessions are replaced. -#}
+{% if is_incremental() %}
+{%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(last_received_at)') ~ " from " ~ this ~ ")" -%}
+{% endif %}
+with visitors as (
+    select distinct anonymous_id
+    from {{ ref('stg_web__events') }}
+    where anonymous_id is not null
+    {% if is_incremental() %}
+      and received_at >= {{ cutoff }}
+    union
+    select anonymous_id
+    from {{ ref('int_people__identity_stitched') }}
+    where identified_received_at >= {{ cutoff }}
+    {% endif %}
+),
+
+events as (
     select
         events.event_id,
         events.anonymous_id,
@@ -12,10 +36,14 @@ with events as (
         events.utm_source,
         events.utm_medium,
         events.utm_campaign,
+        events.received_at,
         lag(events.occurred_at) over (
             partition by events.anonymous_id order by events.occurred_at, events.event_id
         ) as previous_at
     from {{ ref('stg_web__events') }} as events
+    {% if is_incremental() %}
+    inner join visitors on visitors.anonymous_id = events.anonymous_id
+    {% endif %}
     where events.anonymous_id is not null
 ),
 
@@ -49,7 +77,8 @@ select
     max(case when ranked.event_rank = 1 then ranked.referrer end) as referrer,
     max(case when ranked.event_rank = 1 then ranked.utm_source end) as utm_source,
     max(case when ranked.event_rank = 1 then ranked.utm_medium end) as utm_medium,
-    max(case when ranked.event_rank = 1 then ranked.utm_campaign end) as utm_campaign
+    max(case when ranked.event_rank = 1 then ranked.utm_campaign end) as utm_campaign,
+    max(ranked.received_at) as last_received_at
 from ranked
 left join {{ ref('int_people__identity_stitched') }} as stitched
     on stitched.anonymous_id = ranked.anonymous_id

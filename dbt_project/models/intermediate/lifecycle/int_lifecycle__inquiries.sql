@@ -1,7 +1,8 @@
 {#- One row per inquiry: a moment a person asked to enter the sales cycle (demo request, contact-sales
-    form, inbound call; the event kinds in `funnel_inquiry_event_kinds`). Web track events are mapped
-    to event kinds by the contract (`contract_event_kinds`, source web_track) and attached to people by
-    identity stitching, so a request made before the visitor identified still counts. -#}
+    form, inbound call: the contract's `engagement.inquiry_event_kinds`, see `funnel_inquiry_event_kinds`).
+    Web track events are mapped to event kinds by the contract (`contract_event_kinds`, source web_track)
+    and attached to people by identity stitching, so a request made before the visitor identified still
+    counts. -#}
 with web_inquiries as (
     select
         {{ dbt.concat(["'web:'", "events.event_id"]) }} as inquiry_id,

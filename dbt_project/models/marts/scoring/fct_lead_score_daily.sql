@@ -91,7 +91,8 @@ select
     fit_grade,
     is_excluded,
     exclusion_reason,
-    case when not is_excluded and lead_score >= {{ contract_setting('mql_threshold') }} then true else false end
+    case when not is_excluded and lead_score >= {{ contract_setting('mql_threshold') }}
+              and engagement_score >= {{ contract_setting('mql_min_engagement') }} then true else false end
         as is_mql,
     points_today,
     events_today,

@@ -47,6 +47,8 @@ crossing_moments as (
         crossings.score_date,
         min(case when crossings.lead_score - crossings.points_today + running.points_so_far
                       >= {{ contract_setting('mql_threshold') }}
+                  and crossings.engagement_score - crossings.points_today + running.points_so_far
+                      >= {{ contract_setting('mql_min_engagement') }}
                  then running.occurred_at end) as first_over_at,
         max(running.occurred_at) as last_event_at
     from crossings
@@ -54,6 +56,16 @@ crossing_moments as (
         on running.person_id = crossings.person_id
        and running.event_date = crossings.score_date
     group by crossings.person_id, crossings.score_date
+),
+
+crossing_rules as (
+    -- Only the crossing days' rule rows: the daily table holds every person, day and rule.
+    select engagement.*
+    from {{ ref('int_scoring__engagement_daily') }} as engagement
+    inner join crossings
+        on crossings.person_id = engagement.person_id
+       and crossings.score_date = engagement.score_date
+    where engagement.points <> 0
 ),
 
 reasons as (
@@ -66,8 +78,7 @@ reasons as (
             "'; '",
             'order by points desc, rule_id'
         ) }} as engagement_reasons
-    from {{ ref('int_scoring__engagement_daily') }}
-    where points <> 0
+    from crossing_rules
     group by person_id, score_date
 ),
 

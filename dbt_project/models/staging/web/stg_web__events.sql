@@ -29,7 +29,8 @@ typed as (
         {{ to_utc('received_at') }} as received_at,
         coalesce({{ column_or_null(cols, 'context__page__url') }}, {{ column_or_null(cols, 'properties__url') }}) as page_url,
         coalesce({{ column_or_null(cols, 'context__page__path') }}, {{ column_or_null(cols, 'properties__path') }}) as page_path,
-        coalesce({{ column_or_null(cols, 'context__page__referrer') }}, {{ column_or_null(cols, 'properties__referrer') }}) as referrer,
+        -- A direct visit's empty referrer is no referrer (PostgreSQL loads may already have made it null).
+        nullif(coalesce({{ column_or_null(cols, 'context__page__referrer') }}, {{ column_or_null(cols, 'properties__referrer') }}), '') as referrer,
         coalesce({{ column_or_null(cols, 'context__page__title') }}, {{ column_or_null(cols, 'properties__title') }}) as page_title,
         {{ column_or_null(cols, 'context__campaign__source') }} as utm_source,
         {{ column_or_null(cols, 'context__campaign__medium') }} as utm_medium,
