@@ -18,14 +18,14 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import funnelhouse  # noqa: E402,F401  (telemetry off)
-from bench.raw_bulk_load import copy_raw_to_postgres, load_world_duckdb  # noqa: E402
+from bench.raw_bulk_load import copy_raw_to_duckdb, copy_raw_to_postgres, load_world_duckdb  # noqa: E402
 from funnelhouse.dbt_runner import run_dbt  # noqa: E402
 from funnelhouse.generator import generate_world  # noqa: E402
 from funnelhouse.settings import Settings  # noqa: E402
@@ -82,29 +82,22 @@ def _seconds_by_layer(settings: Settings) -> dict[str, float]:
     return dict(sorted(layers.items()))
 
 
-def _load_raw(
-    settings: Settings, world: Path, until: date | None, after: date | None, workdir: Path
-) -> float:
-    """Load the world's raw layer up to `until` (bulk loader); with `after`, only the events of the days
-    after it are appended, as a nightly extraction would. Returns seconds."""
+def _load_raw(settings: Settings, raw: Path, last_day: date, part: str) -> float:
+    """Give the engine its part of the raw file (see bench/raw_bulk_load.py); returns seconds."""
     started = time.perf_counter()
     if settings.warehouse == "duckdb":
-        load_world_duckdb(settings.duckdb_path, world, until, after)
+        copy_raw_to_duckdb(raw, settings.duckdb_path, last_day, part)
     else:
-        staging = workdir / "raw_for_postgres.duckdb"
-        staging.unlink(missing_ok=True)
-        load_world_duckdb(staging, world, until, after)
-        copy_raw_to_postgres(staging, settings.postgres_dsn, append_events=after is not None)
-        staging.unlink()
+        copy_raw_to_postgres(raw, settings.postgres_dsn, last_day, part)
     return round(time.perf_counter() - started, 2)
 
 
-def bench_engine(settings: Settings, world: Path, end: date, workdir: Path) -> dict:
+def bench_engine(settings: Settings, raw: Path, end: date) -> dict:
     settings.ensure_home()
-    load_s = _load_raw(settings, world, end - timedelta(days=1), None, workdir)
+    copy_s = _load_raw(settings, raw, end, "before")
     full = _timed_build(settings, ["--full-refresh"])
     full_layers = _seconds_by_layer(settings)
-    load_s += _load_raw(settings, world, None, end - timedelta(days=1), workdir)
+    copy_s += _load_raw(settings, raw, end, "last_day")
     incremental = _timed_build(settings, [])
     incremental_layers = _seconds_by_layer(settings)
     with open_warehouse(settings, read_only=True) as wh:
@@ -113,7 +106,7 @@ def bench_engine(settings: Settings, world: Path, end: date, workdir: Path) -> d
             " (select count(*) from marts.fct_lead_score_daily), (select count(*) from marts.fct_mql_events)"
         )
     return {
-        "raw_load_s": load_s,
+        "raw_copy_s": round(copy_s, 2),
         "full_build_s": full,
         "incremental_build_s": incremental,
         "incremental_over_full": round(incremental / full, 3) if full else None,
@@ -135,6 +128,12 @@ def main() -> None:
     parser.add_argument("--postgres-admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workdir", type=Path, default=None, help="Keep the world and warehouses here")
     parser.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="An existing DuckDB file holding the world's raw layer (default: load <workdir>/raw.duckdb)",
+    )
+    parser.add_argument(
         "--duckdb-memory-limit",
         default="3GB",
         help="FUNNELHOUSE_DUCKDB_MEMORY_LIMIT for the builds: keeps the step under the 4 GiB budget",
@@ -153,6 +152,12 @@ def main() -> None:
         "generate_s": round(time.perf_counter() - started, 2),
         "duckdb_memory_limit": options.duckdb_memory_limit,
     }
+    raw = options.raw or workdir / "raw.duckdb"
+    if options.raw is None:
+        started = time.perf_counter()
+        raw.unlink(missing_ok=True)
+        load_world_duckdb(raw, world)
+        result["raw_load_s"] = round(time.perf_counter() - started, 2)
     try:
         for engine in options.engines.split(","):
             home = workdir / f"home_{engine}"
@@ -161,16 +166,15 @@ def main() -> None:
                 name, dsn = _postgres_database(options.postgres_admin_dsn)
                 try:
                     result[engine] = bench_engine(
-                        Settings(home=home, warehouse="postgres", postgres_dsn=dsn), world, end, workdir
+                        Settings(home=home, warehouse="postgres", postgres_dsn=dsn), raw, end
                     )
                 finally:
                     _drop_postgres_database(options.postgres_admin_dsn, name)
             else:
                 result[engine] = bench_engine(
                     Settings(home=home, warehouse="duckdb", duckdb_memory_limit=options.duckdb_memory_limit),
-                    world,
+                    raw,
                     end,
-                    workdir,
                 )
         if "duckdb" in result and "postgres" in result:
             result["postgres_over_duckdb_full"] = round(

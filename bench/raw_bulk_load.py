@@ -10,7 +10,9 @@ for the 10M events of scale M. The benchmark only needs the same tables and colu
   order kept, as the test loader does);
 - PostgreSQL gets the DuckDB raw tables through `COPY` (CSV), typed the same way.
 
-Like the test loader, a call replaces the raw layer with the world up to the end of `until`.
+Like the test loader, `load_world_duckdb` replaces the raw layer with the world up to the end of `until`.
+The dbt benchmark loads the whole world once into a raw file, then gives each engine its part of it:
+everything before the last day (for the full build), then the last day (for the one-day incremental).
 """
 
 from __future__ import annotations
@@ -263,35 +265,83 @@ def _postgres_type(duckdb_type: str) -> str:
     }.get(upper, "text")
 
 
-def copy_raw_to_postgres(database: Path, dsn: str, append_events: bool = False) -> None:
-    """Replace the raw schemas of the PostgreSQL database `dsn` with those of the DuckDB file; with
-    `append_events`, the CRM tables are replaced and the event tables' rows appended."""
+def day_split(last_day: date) -> dict[str, tuple[str, str]]:
+    """Per raw table, the SQL conditions of (everything before `last_day`, `last_day` itself): events by the
+    partition they came from, CRM objects by creation time, property history by change time.
+    Tables not named here (owners, associations) are copied whole in both."""
+    events = f"_source_file < '{{folder}}/dt={last_day.isoformat()}'"
+    before = f"cast(created_at as date) < date '{last_day.isoformat()}'"
+    split = {
+        "raw_web.events": (events.format(folder="web"), f"not ({events.format(folder='web')})"),
+        "raw_email.events": (events.format(folder="email"), f"not ({events.format(folder='email')})"),
+        "raw_hubspot.property_history": (f"cast(changed_at as date) < date '{last_day.isoformat()}'", "true"),
+    }
+    for crm_object in ("contacts", "companies", "deals", "calls", "emails", "tasks", "meetings"):
+        split[f"raw_hubspot.{crm_object}"] = (before, "true")
+    return split
+
+
+def _raw_tables(duck: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return duck.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('raw_hubspot', 'raw_web', 'raw_email') order by 1, 2"
+    ).fetchall()
+
+
+def copy_raw_to_duckdb(source: Path, target: Path, last_day: date, part: str) -> None:
+    """Give the DuckDB warehouse `target` the raw layer of `source` before `last_day` (part "before":
+    replaces it) or add `last_day`'s events and replace the CRM tables (part "last_day")."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{source}' as source (read_only)")
+        split = day_split(last_day)
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = 'source' "
+            "and table_schema in ('raw_hubspot', 'raw_web', 'raw_email') order by 1, 2"
+        ).fetchall():
+            before, on_day = split.get(f"{schema}.{table}", ("true", "true"))
+            con.execute(f"create schema if not exists {schema}")
+            if part == "last_day" and schema != "raw_hubspot":
+                con.execute(
+                    f'insert into {schema}."{table}" by name select * from source.{schema}."{table}" where {on_day}'
+                )
+            else:
+                condition = before if part == "before" else "true"
+                con.execute(
+                    f'create or replace table {schema}."{table}" as '
+                    f'select * from source.{schema}."{table}" where {condition}'
+                )
+        con.commit()
+    finally:
+        con.close()
+
+
+def copy_raw_to_postgres(source: Path, dsn: str, last_day: date, part: str) -> None:
+    """The same as `copy_raw_to_duckdb` for a PostgreSQL warehouse, through `COPY`."""
     import psycopg2
 
-    duck = duckdb.connect(str(database), read_only=True)
+    duck = duckdb.connect(str(source), read_only=True)
     pg = psycopg2.connect(dsn)
+    split = day_split(last_day)
     try:
         with pg.cursor() as cur:
             for schema in RAW_SCHEMAS:
-                if append_events and schema != "raw_hubspot":
+                if part == "last_day" and schema != "raw_hubspot":
                     cur.execute(f"create schema if not exists {schema}")
                 else:
                     cur.execute(f"drop schema if exists {schema} cascade; create schema {schema}")
-            tables = duck.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('raw_hubspot', 'raw_web', 'raw_email') order by 1, 2"
-            ).fetchall()
-            for schema, table in tables:
+            for schema, table in _raw_tables(duck):
+                before, on_day = split.get(f"{schema}.{table}", ("true", "true"))
+                if part == "before":
+                    condition = before
+                else:
+                    condition = on_day if schema != "raw_hubspot" else "true"
                 described = duck.execute(f'describe {schema}."{table}"').fetchall()
                 ddl = ", ".join(f'"{name}" {_postgres_type(kind)}' for name, kind, *_ in described)
                 cur.execute(f'create table if not exists {schema}."{table}" ({ddl})')
-                for name, kind, *_ in described:
-                    cur.execute(
-                        f'alter table {schema}."{table}" add column if not exists "{name}" {_postgres_type(kind)}'
-                    )
                 columns = ", ".join(f'"{name}"' for name, *_ in described)
                 with duck.cursor() as reader:
-                    reader.execute(f'select * from {schema}."{table}"')
+                    reader.execute(f'select * from {schema}."{table}" where {condition}')
                     while True:
                         chunk = reader.fetchmany(200_000)
                         if not chunk:

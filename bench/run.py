@@ -294,8 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated steps to run, e.g. dag_parse,bi_queries (development: such a partial run is not"
-        " recorded)",
+        help="comma-separated steps to run, e.g. dag_parse,bi_queries (not recorded unless --record)",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="record a partial (--only) run too: how M and L are measured step by step; RESULTS.md shows"
+        " each step's latest measurement with the run it comes from",
     )
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
@@ -304,10 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     steps, ratios = run_scale(args.scale, only)
     print()
     print(render_table(steps, ratios))
-    if only:
-        print("\npartial run (--only): not recorded")
+    if only and not args.record:
+        print("\npartial run (--only): not recorded (add --record to record it)")
     else:
-        path = save_run(args.scale, [s.as_dict() for s in steps.values()], ratios)
+        path = save_run(args.scale, [s.as_dict() for s in steps.values()], ratios, partial=bool(only))
         print(f"\nrecorded {path.relative_to(PROJECT_ROOT)}; table in bench/RESULTS.md")
     failed = [name for name, step in steps.items() if not step.ok]
     if failed:

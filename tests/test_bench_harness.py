@@ -122,18 +122,39 @@ def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
     assert "## Scale XS" in table
     generate_row = next(line for line in table.splitlines() if line.startswith("| generate "))
     cells = [c.strip() for c in generate_row.strip("|").split("|")]
-    # step | ok | wall s | peak | figures | previous wall s | previous peak
-    assert cells[1] == "yes" and cells[2] == "2.5" and cells[4] == "events=2000" and cells[5] == "1.5"
+    # step | run | ok | wall s | peak | figures | previous wall s | previous peak
+    assert cells[1] == "2026-11-23 15:00 `" + saved["git_commit"] + "`"
+    assert cells[2] == "yes" and cells[3] == "2.5" and cells[5] == "events=2000" and cells[6] == "1.5"
     ingest_row = next(line for line in table.splitlines() if line.startswith("| ingest "))
     assert "| NO |" in ingest_row and "bench_ingest.py does not exist yet" in ingest_row
     ratio_row = next(line for line in table.splitlines() if line.startswith("| incremental_over_full "))
-    assert [c.strip() for c in ratio_row.strip("|").split("|")][:5] == [
-        "incremental_over_full",
-        "0.2",
-        "0.08",
-        "≤ 0.10",
-        "no",
-    ]
+    ratio_cells = [c.strip() for c in ratio_row.strip("|").split("|")]
+    assert ratio_cells[:1] + ratio_cells[2:6] == ["incremental_over_full", "0.2", "0.08", "≤ 0.10", "no"]
+
+    # A partial run (one step measured on its own, as at M and L) updates that step only; the other step
+    # and the ratio it did not measure still show their latest measurement, from the earlier run.
+    times = iter([datetime(2026, 11, 23, 16, 30, 0, tzinfo=UTC)])
+    third = record.save_run(
+        "XS",
+        [
+            {
+                "name": "ingest",
+                "ok": True,
+                "wall_s": 9.0,
+                "peak_rss_mb": 50.0,
+                "figures": {"rows": 5},
+                "error": None,
+            }
+        ],
+        {"incremental_over_full": {"value": None, "target": "≤ 0.10", "met": None, "note": ""}},
+        partial=True,
+    )
+    assert json.loads(third.read_text())["partial"] is True
+    table = record.RESULTS_MD.read_text()
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    assert "2026-11-23 16:30" in rows["ingest"] and "| yes | 9 |" in rows["ingest"]
+    assert "2026-11-23 15:00" in rows["generate"] and "| 2.5 |" in rows["generate"]
+    assert "2026-11-23 15:00" in rows["incremental_over_full"] and "| 0.2 |" in rows["incremental_over_full"]
 
 
 def test_ratios_come_from_the_figures_of_the_same_run():
