@@ -92,17 +92,32 @@ unioned as (
     select * from crm
 ),
 
+-- The contract's kind of each distinct (source, text): page paths and event names are few, so the
+-- first-matching-pattern rule runs on those, not on every event.
+text_kinds as (
+    select source, match_text, event_kind
+    from (
+        select
+            texts.source,
+            texts.match_text,
+            mappings.event_kind,
+            row_number() over (
+                partition by texts.source, texts.match_text order by mappings.mapping_order
+            ) as mapping_rank
+        from (select distinct source, match_text from unioned) as texts
+        inner join {{ ref('contract_event_kinds') }} as mappings
+            on mappings.source = texts.source
+           and lower(texts.match_text) like lower(mappings.pattern)
+    ) as ranked
+    where mapping_rank = 1
+),
+
 kinds as (
-    select
-        unioned.*,
-        mappings.event_kind,
-        row_number() over (
-            partition by unioned.engagement_event_id order by mappings.mapping_order
-        ) as mapping_rank
+    select unioned.*, text_kinds.event_kind
     from unioned
-    inner join {{ ref('contract_event_kinds') }} as mappings
-        on mappings.source = unioned.source
-       and lower(unioned.match_text) like lower(mappings.pattern)
+    inner join text_kinds
+        on text_kinds.source = unioned.source
+       and text_kinds.match_text = unioned.match_text
 )
 
 select
@@ -119,4 +134,3 @@ select
     loaded_at,
     {{ run_started_timestamp() }} as _processed_at
 from kinds
-where mapping_rank = 1

@@ -34,8 +34,7 @@ typed as (
 ),
 
 deduplicated as (
-    select *, row_number() over (partition by event_id order by occurred_at) as copy_number
-    from typed
+    {{ keep_first_copy('typed', 'event_id', 'occurred_at') }}
 )
 
 select event_id, message_id, email, event_type, occurred_at, url, category, categories, campaign, asset,

@@ -48,10 +48,7 @@ typed as (
 ),
 
 deduplicated as (
-    select
-        *,
-        row_number() over (partition by event_id order by received_at, occurred_at) as copy_number
-    from typed
+    {{ keep_first_copy('typed', 'event_id', 'received_at, occurred_at') }}
 )
 
 select

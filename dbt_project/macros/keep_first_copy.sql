@@ -1,0 +1,21 @@
+{#- The rows of CTE `rows` with one copy per `key`: the first by `order_by` among copies. Duplicates are
+    rare (retried deliveries), so only the keys seen more than once are ranked; every other row passes
+    straight through instead of the whole table being sorted. Adds `copy_number` (1 on every row). -#}
+{% macro keep_first_copy(rows, key, order_by) -%}
+    select {{ rows }}.*, 1 as copy_number
+    from {{ rows }}
+    left join (select {{ key }} from {{ rows }} group by {{ key }} having count(*) > 1) as duplicated_keys
+        on duplicated_keys.{{ key }} = {{ rows }}.{{ key }}
+    where duplicated_keys.{{ key }} is null
+    union all
+    select *
+    from (
+        select
+            {{ rows }}.*,
+            row_number() over (partition by {{ rows }}.{{ key }} order by {{ order_by }}) as copy_number
+        from {{ rows }}
+        inner join (select {{ key }} from {{ rows }} group by {{ key }} having count(*) > 1) as duplicated_keys
+            on duplicated_keys.{{ key }} = {{ rows }}.{{ key }}
+    ) as copies
+    where copy_number = 1
+{%- endmacro %}
