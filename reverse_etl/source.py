@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -109,8 +109,18 @@ def format_number(value: Any) -> str:
     return format(number.normalize(), "f")
 
 
-def read_promotions(wh: Warehouse) -> list[Promotion]:
-    """Every promotion in the mart, oldest first per contact; fails clearly when the mart is missing."""
+# The contact key of a mart row as the sync reads it (`_text_or_none` in SQL): a streamed run reads the
+# mart ordered by it, so a contact's promotions always fall in one chunk.
+CONTACT_KEY = "nullif(trim(cast({alias}crm_contact_id as varchar)), '')"
+PROMOTION_COLUMNS = (
+    "m.mql_event_id, m.person_id, m.crm_contact_id, m.email, m.mql_at, m.lead_score, m.fit_grade, m.reasons,"
+    " m.contract_version, m.mql_sequence"
+)
+_SELECT_PROMOTIONS = f"select {PROMOTION_COLUMNS} from {{mart}} m"
+
+
+def check_mart(wh: Warehouse) -> None:
+    """Fail clearly when the mart is missing or lacks columns."""
     if not wh.table_exists(MART_SCHEMA, MART_TABLE):
         raise MartMissingError(
             f"{MART_SCHEMA}.{MART_TABLE} does not exist in the warehouse: build the marts first "
@@ -122,33 +132,55 @@ def read_promotions(wh: Warehouse) -> list[Promotion]:
             f"{MART_SCHEMA}.{MART_TABLE} lacks column(s) {', '.join(missing)}: rebuild the mart with the "
             "current dbt project."
         )
-    rows = wh.fetchall(
-        "select mql_event_id, person_id, crm_contact_id, email, mql_at, lead_score, fit_grade, reasons,"
-        f" contract_version, mql_sequence from {MART_SCHEMA}.{MART_TABLE}"
-    )
-    promotions = []
-    for event_id, person_id, contact_id, email, mql_at, score, grade, reasons, version, sequence in rows:
-        if mql_at is None:
-            raise MartMissingError(
-                f"{MART_SCHEMA}.{MART_TABLE} row mql_event_id={event_id!r} has no mql_at: "
-                "fix the mart (every promotion needs its time)."
-            )
-        promotions.append(
-            Promotion(
-                mql_event_id=str(event_id),
-                person_id=None if person_id is None else str(person_id),
-                crm_contact_id=_text_or_none(contact_id),
-                email=email,
-                mql_at=as_utc(mql_at),
-                lead_score=score,
-                fit_grade=grade,
-                reasons=reasons,
-                contract_version=version,
-                mql_sequence=int(sequence or 1),
-            )
+    # checked up front: a streamed run must not stop on a bad row after its first batches went out
+    rows = wh.fetchall(f"select mql_event_id from {MART_SCHEMA}.{MART_TABLE} where mql_at is null limit 1")
+    if rows:
+        raise MartMissingError(
+            f"{MART_SCHEMA}.{MART_TABLE} row mql_event_id={rows[0][0]!r} has no mql_at: "
+            "fix the mart (every promotion needs its time)."
         )
+
+
+def read_promotions(
+    wh: Warehouse,
+    *,
+    where: str = "",
+    params=(),
+    check: bool = True,
+) -> list[Promotion]:
+    """Promotions in the mart, oldest first per contact; fails clearly when the mart is missing.
+
+    `where` restricts them with a condition on the mart row `m` (`params`).
+    `check=False` skips `check_mart` (the caller ran it).
+    """
+    if check:
+        check_mart(wh)
+    sql = _SELECT_PROMOTIONS.format(mart=f"{MART_SCHEMA}.{MART_TABLE}") + (f" where {where}" if where else "")
+    promotions = [promotion_from_row(row) for row in wh.fetchall(sql, list(params))]
     promotions.sort(key=lambda p: (p.crm_contact_id or "", p.order_key))
     return promotions
+
+
+def promotion_from_row(row: Sequence[Any]) -> Promotion:
+    """A Promotion from the mart columns in `PROMOTION_COLUMNS` order; a row without mql_at is refused."""
+    event_id, person_id, contact_id, email, mql_at, score, grade, reasons, version, sequence = row
+    if mql_at is None:
+        raise MartMissingError(
+            f"{MART_SCHEMA}.{MART_TABLE} row mql_event_id={event_id!r} has no mql_at: "
+            "fix the mart (every promotion needs its time)."
+        )
+    return Promotion(
+        mql_event_id=str(event_id),
+        person_id=None if person_id is None else str(person_id),
+        crm_contact_id=_text_or_none(contact_id),
+        email=email,
+        mql_at=as_utc(mql_at),
+        lead_score=score,
+        fit_grade=grade,
+        reasons=reasons,
+        contract_version=version,
+        mql_sequence=int(sequence or 1),
+    )
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -181,6 +213,15 @@ class KnownStages:
     def get(self, contact_id: str) -> KnownStage | None:
         return self.by_contact.get(contact_id)
 
+    def absorb(self, other: KnownStages) -> None:
+        """Add the stages of another chunk's contacts (a streamed run reads them chunk by chunk)."""
+        self.available = other.available
+        self.by_contact.update(other.by_contact)
+        if other.latest_extraction is not None and (
+            self.latest_extraction is None or other.latest_extraction > self.latest_extraction
+        ):
+            self.latest_extraction = other.latest_extraction
+
     def describe(self) -> str:
         if not self.available:
             return (
@@ -195,13 +236,18 @@ class KnownStages:
 
 
 def read_known_stages(
-    wh: Warehouse, lifecycle_property: str = "lifecyclestage", contact_ids: Iterable[str] | None = None
+    wh: Warehouse,
+    lifecycle_property: str = "lifecyclestage",
+    contact_ids: Iterable[str] | None = None,
+    *,
+    filter_in_sql: bool = False,
 ) -> KnownStages:
     """The stage of the contacts the mart promotes (or of `contact_ids` among them), as of the last
     extraction: one query, no CRM call.
 
     A missing table means "unknown" (nothing is kept before the write); a contact missing from it is
-    unknown too. Stages are compared lower-cased and trimmed, as staging does.
+    unknown too. Stages are compared lower-cased and trimmed, as staging does. `filter_in_sql` reads only
+    `contact_ids` (one chunk of a streamed run) instead of every promoted contact.
     """
     if not wh.table_exists(RAW_SCHEMA, RAW_CONTACTS):
         return KnownStages({}, available=False)
@@ -213,11 +259,21 @@ def read_known_stages(
     extracted = (
         "c._extracted_at at time zone 'UTC'" if "_extracted_at" in columns else "cast(null as timestamp)"
     )
-    rows = wh.fetchall(
+    sql = (
         f"select cast(c.id as varchar), {stage}, {extracted} from {RAW_SCHEMA}.{RAW_CONTACTS} c"
         f" join (select distinct crm_contact_id from {MART_SCHEMA}.{MART_TABLE}) m"
         " on m.crm_contact_id = cast(c.id as varchar)"
     )
+    params: list[str] = []
+    if filter_in_sql and contact_ids is not None:
+        params = sorted(set(contact_ids))
+        if not params:
+            return KnownStages({}, available=True)
+        sql = (
+            f"select cast(c.id as varchar), {stage}, {extracted} from {RAW_SCHEMA}.{RAW_CONTACTS} c"
+            f" where cast(c.id as varchar) in ({', '.join('?' * len(params))})"
+        )
+    rows = wh.fetchall(sql, params)
     wanted = None if contact_ids is None else set(contact_ids)
     by_contact: dict[str, KnownStage] = {}
     latest = None

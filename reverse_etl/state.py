@@ -138,17 +138,19 @@ def transaction(wh: Warehouse) -> Iterator[None]:
         wh.connection.commit()
 
 
-def load_states(wh: Warehouse) -> dict[str, ContactState]:
-    """Every contact's confirmed state, keyed by CRM contact id."""
+# The columns of a ContactState, in its order (`s`: ops.sync_state).
+STATE_COLUMNS = (
+    "s.crm_contact_id, s.person_id, s.last_mql_event_id, s.last_mql_at, s.last_mql_sequence,"
+    " s.confirmed_values, s.payload_hash, s.failed_mql_event_id, s.failed_payload_hash, s.failed_error"
+)
+
+
+def load_states(wh: Warehouse, *, where: str = "") -> dict[str, ContactState]:
+    """The confirmed state of every contact (or of those matching `where`), keyed by CRM contact id."""
     rows = wh.fetchall(
-        "select crm_contact_id, person_id, last_mql_event_id, last_mql_at, last_mql_sequence,"
-        " confirmed_values, payload_hash, failed_mql_event_id, failed_payload_hash, failed_error"
-        f" from {SCHEMA}.sync_state"
+        f"select {STATE_COLUMNS} from {SCHEMA}.sync_state s" + (f" where {where}" if where else "")
     )
-    states = {}
-    for row in rows:
-        states[row[0]] = ContactState(*row)
-    return states
+    return {row[0]: ContactState(*row) for row in rows}
 
 
 _UPSERT_CONFIRMED = f"""

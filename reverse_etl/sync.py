@@ -1,16 +1,20 @@
-"""The run: plan the diff, check the CRM is ready, then send batch by batch, recording what the CRM confirmed.
+"""The run: plan the diff chunk by chunk, check the CRM is ready, send batch by batch, recording what the CRM confirmed.
 
 Order of a run:
-1. read `marts.fct_mql_events` and `ops.sync_state`, make the plan (see `plan.py`);
-2. log the skips; if anything is to be written, check the target properties exist on the CRM;
-3. the circuit breaker (`expectations.circuit_breaker.check_mql_volume`) judges the promotion count;
-4. the lifecycle stage of every promoted contact as of the last extraction (`raw_hubspot.contacts`, one
-   query: no CRM read), which decides "promote the stage" or "score fields only" (`batch.py`);
-5. round by round (a contact's second pending promotion goes in round 2), batches of at most `batch_size`
-   inputs, up to `concurrency` in flight, paced by the rate limiter alone: worker threads build and send
-   batches while this thread records the finished ones in order, each batch's confirmed state and log
-   rows in one commit, only after the CRM answered. A round starts once the previous one is committed,
-   holding back the contacts whose earlier promotion failed.
+1. plan the first chunk of contacts: their rows of `marts.fct_mql_events` and `ops.sync_state` (see
+   `plan.py`; chunks in `stream.py`; with `--limit` the whole mart is planned first, oldest first);
+2. log the skips; at the first chunk with something to write, check the target properties exist on the
+   CRM, then
+3. the circuit breaker (`expectations.circuit_breaker.check_mql_volume`) judges the promotion count of
+   the whole run, counted in SQL (`stream.count_pending_promotions`), before any write;
+4. the lifecycle stage of the chunk's promoted contacts as of the last extraction (`raw_hubspot.contacts`,
+   one query: no CRM read), which decides "promote the stage" or "score fields only" (`batch.py`);
+5. round 1 (each contact's first pending write) goes out as soon as a batch of `batch_size` inputs is
+   full, while the next chunks are planned; up to `concurrency` batches in flight, paced by the rate
+   limiter alone: worker threads build and send batches while this thread plans and records the
+   finished ones in order, each batch's confirmed state and log rows in one commit, only after the CRM
+   answered. Round r+1 (a contact's next pending promotion) starts once round r is committed, holding
+   back the contacts whose earlier promotion failed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import logging
 import os
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -42,6 +46,7 @@ from reverse_etl.state import (
     record_batch,
     write_log,
 )
+from reverse_etl.stream import count_pending_promotions, plan_chunks
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,8 @@ CRASH_POINT_ENV = "FUNNELHOUSE_SYNC_CRASH_POINT"
 CRASH_EXIT_CODE = 75
 # Most finished batches one warehouse commit takes (they are committed together, in batch order).
 COMMIT_GROUP_MAX = 20
+# Most contact ids whose stages one query reads by id list (more: the whole mart's contacts, filtered here).
+STAGE_IDS_PER_QUERY = 5000
 
 
 class MissingCrmPropertiesError(RuntimeError):
@@ -89,27 +96,154 @@ def run_sync(
     client = CrmClient(credentials.base_url, credentials.token, config)
     with open_warehouse(settings) as wh:
         ensure_tables(wh)
-        promotions = read_promotions(wh)
-        plan = make_plan(promotions, load_states(wh), config, limit=limit)
-        report.planned = len(plan.writes)
-        report.unchanged = plan.unchanged
-        report.deferred_contacts = plan.deferred_contacts
-        known = KnownStages({}, available=False)
-        promoted = {w.crm_contact_id for w in plan.writes if w.sets_stage}
-        if promoted:  # a re-score writes no stage: nothing to look up
-            known = read_known_stages(wh, config.lifecycle_property, promoted)
-            report.notes.append(known.describe())
         try:
-            _log_skips(wh, plan, report)
-            if plan.writes:
-                _check_properties(client, config)
-                _circuit_breaker(wh, plan, report, settings, override_circuit_breaker)
-            _run_rounds(wh, client, plan, known, config, report)
+            if limit is None:  # streamed: the first batches leave while later contacts are planned
+                _run(wh, client, plan_chunks(wh, config), lambda: count_pending_promotions(wh, config),
+                     config, report, settings, override_circuit_breaker)  # fmt: skip
+            else:  # the oldest pending promotions of the whole mart first: plan everything, then send
+                plan = make_plan(read_promotions(wh), load_states(wh), config, limit=limit)
+                _run(wh, client, iter([plan]), lambda: plan.promotions_count, config, report, settings,
+                     override_circuit_breaker)  # fmt: skip
         finally:
             report.crm_calls = client.stats.as_dict()
             report.finished_at = _now()
     log.info("%s", report.describe())
     return report
+
+
+class _Approval:
+    """How many more promotions the circuit breaker's verdict covers (None: no limit)."""
+
+    def __init__(self, approved: int | None):
+        self.remaining = approved
+
+    def admit(self, rounds: list[list[PlannedWrite]], report: SyncReport) -> list[list[PlannedWrite]]:
+        """The chunk's writes minus the contacts the verdict no longer covers (deferred to the next run).
+
+        Only reached if the SQL count and the plan disagree: never send more than the breaker judged.
+        """
+        if self.remaining is None:
+            return rounds
+        per_contact: dict[str, int] = {}
+        for write in (w for r in rounds for w in r):
+            per_contact[write.crm_contact_id] = per_contact.get(write.crm_contact_id, 0) + write.sets_stage
+        dropped = set()
+        for contact_id, count in per_contact.items():
+            if count > self.remaining:
+                dropped.add(contact_id)
+            else:
+                self.remaining -= count
+        if not dropped:
+            return rounds
+        report.deferred_contacts += len(dropped)
+        report.notes.append(
+            f"{len(dropped)} contact(s) deferred: their promotions exceed the count the circuit breaker judged"
+        )
+        return [[w for w in r if w.crm_contact_id not in dropped] for r in rounds]
+
+
+def _run(
+    wh: Warehouse,
+    client: CrmClient,
+    plans: Iterator[Plan],
+    count: Callable[[], int],
+    config: SyncConfig,
+    report: SyncReport,
+    settings: Settings,
+    override: bool,
+) -> None:
+    """Plan chunk by chunk and send as soon as a batch is full; record finished batches in order.
+
+    Exchanges with the CRM run in worker threads (the rate limiter is their only brake: every full batch
+    is submitted at once); their results are recorded on this thread, in batch order, between two chunks
+    and after the last one, because the warehouse connection is not shared. Batches answered while the
+    previous commit ran share the next one, so a slow warehouse never builds a backlog.
+
+    Before the first write: the target properties are checked and the circuit breaker judges `count()`.
+
+    Round r+1 starts only once round r is committed, not merely answered: a contact's newer promotion
+    must never reach the CRM while its older one could still be re-sent after a crash (the CRM would
+    then get the older values back, and its history would show the promotion twice). Rounds are rare
+    (a contact with several promotions pending), so the pause costs the commit of the last batches.
+    """
+    known = KnownStages({}, available=False)
+    stages_read = False
+    approval: _Approval | None = None
+    pending: list[PlannedWrite] = []  # round-1 writes not yet in a full batch
+    later: list[list[PlannedWrite]] = []  # rounds 2+, sent once round 1 is committed
+    held_back: set[str] = set()  # contacts whose earlier promotion failed: later ones wait for the next run
+    to_record: deque[Future[Exchange]] = deque()
+    pool = None if report.dry_run else ThreadPoolExecutor(config.concurrency, thread_name_prefix="crm-batch")
+
+    def submit(chunk: list[PlannedWrite]) -> None:
+        if pool is None:  # dry run: nothing is sent, the inputs are built and logged as planned
+            _record(wh, [prepare(chunk, known, config)], config, report)
+        else:
+            to_record.append(pool.submit(exchange, client, chunk, known, config))
+
+    try:
+        for plan in plans:
+            report.unchanged += plan.unchanged
+            report.deferred_contacts += plan.deferred_contacts
+            _log_skips(wh, plan, report)
+            if not plan.rounds:
+                continue
+            if approval is None:
+                _check_properties(client, config)
+                approval = _Approval(_circuit_breaker(wh, count, report, settings, override))
+            rounds = approval.admit(plan.rounds, report)
+            report.planned += sum(len(r) for r in rounds)
+            promoted = {w.crm_contact_id for r in rounds for w in r if w.sets_stage}
+            if promoted:  # a re-score writes no stage: nothing to look up
+                in_sql = len(promoted) <= STAGE_IDS_PER_QUERY  # a chunk's contacts, or a --limit run's few
+                known.absorb(read_known_stages(wh, config.lifecycle_property, promoted, filter_in_sql=in_sql))
+                stages_read = True
+            pending.extend(rounds[0])
+            for depth, round_writes in enumerate(rounds[1:]):
+                if len(later) <= depth:
+                    later.append([])
+                later[depth].extend(round_writes)
+            while len(pending) >= config.batch_size:
+                submit(pending[: config.batch_size])
+                del pending[: config.batch_size]
+            _record_finished(wh, to_record, config, report, held_back, wait=False)
+        if pending:
+            submit(pending)
+        _record_finished(wh, to_record, config, report, held_back, wait=True)
+        for round_writes in later:
+            writes = [w for w in round_writes if w.crm_contact_id not in held_back]
+            for chunk in _chunks(writes, config.batch_size):
+                submit(chunk)
+            _record_finished(wh, to_record, config, report, held_back, wait=True)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if stages_read:
+        report.notes.append(known.describe())
+
+
+def _record_finished(
+    wh: Warehouse,
+    to_record: deque[Future[Exchange]],
+    config: SyncConfig,
+    report: SyncReport,
+    held_back: set[str],
+    *,
+    wait: bool,
+) -> None:
+    """Record the finished exchanges at the head of the queue, in batch order (`wait`: all of them)."""
+    while to_record and (wait or to_record[0].done()):
+        group = [to_record.popleft().result()]  # a failed exchange raises here, in its turn
+        while (
+            to_record
+            and len(group) < COMMIT_GROUP_MAX
+            and to_record[0].done()
+            and to_record[0].exception() is None
+        ):
+            group.append(to_record.popleft().result())  # answered meanwhile: same commit
+        _record(wh, group, config, report)
+        for done in group:
+            held_back |= done.unconfirmed_ids()
 
 
 def _log_skips(wh: Warehouse, plan: Plan, report: SyncReport) -> None:
@@ -132,21 +266,24 @@ def _check_properties(client: CrmClient, config: SyncConfig) -> None:
 
 
 def _circuit_breaker(
-    wh: Warehouse, plan: Plan, report: SyncReport, settings: Settings, override: bool
-) -> None:
-    """Ask `expectations.circuit_breaker.check_mql_volume` (when it exists) whether this volume may go out."""
+    wh: Warehouse, count: Callable[[], int], report: SyncReport, settings: Settings, override: bool
+) -> int | None:
+    """Ask `expectations.circuit_breaker.check_mql_volume` (when it exists) whether this volume may go out.
+
+    Returns the promotion count the breaker let go (None when it was not consulted).
+    """
     now = _now()
     if report.dry_run:
         # The breaker records every call in its run history; a dry run must not count as a run.
         report.notes.append("dry run: the circuit breaker was not consulted")
-        return
+        return None
     if override:
-        note = f"circuit breaker overridden by the operator ({plan.promotions_count} promotion(s))"
+        note = f"circuit breaker overridden by the operator ({count()} promotion(s))"
         report.notes.append(note)
         write_log(
             wh, [_log_row(report, None, None, None, "circuit_breaker", "overridden", note, None, 0, now, now)]
         )
-        return
+        return None
     try:
         breaker = importlib.import_module("expectations.circuit_breaker")
     except ModuleNotFoundError as exc:
@@ -156,9 +293,10 @@ def _circuit_breaker(
     check_mql_volume = getattr(breaker, "check_mql_volume", None)
     if check_mql_volume is None:
         report.notes.append("no circuit breaker installed (expectations.circuit_breaker.check_mql_volume)")
-        return
+        return None
+    promotions_count = count()
     try:
-        check_mql_volume(plan.promotions_count, settings)
+        check_mql_volume(promotions_count, settings)
     except Exception as exc:
         message = f"{exc} (the circuit breaker stopped the sync before any write)"
         write_log(
@@ -166,51 +304,7 @@ def _circuit_breaker(
         )
         report.halted = message
         raise
-
-
-def _run_rounds(
-    wh: Warehouse, client: CrmClient, plan: Plan, known: KnownStages, config: SyncConfig, report: SyncReport
-) -> None:
-    """Send every round through one pool of `concurrency` workers; record finished batches in order.
-
-    Exchanges with the CRM run in worker threads (the rate limiter is their only brake: every batch of
-    a round is submitted at once); their results are recorded on this thread, in batch order, because
-    the warehouse connection is not shared, while the next requests are in flight. Batches answered
-    while the previous commit ran share the next one, so a slow warehouse never builds a backlog.
-
-    Round r+1 starts only once round r is committed, not merely answered: a contact's newer promotion
-    must never reach the CRM while its older one could still be re-sent after a crash (the CRM would
-    then get the older values back, and its history would show the promotion twice). Rounds are rare
-    (a contact with several promotions pending), so the pause costs the commit of the last batches.
-    """
-    if report.dry_run:  # nothing is sent: the inputs are built and logged as planned
-        for round_writes in plan.rounds:
-            for chunk in _chunks(round_writes, config.batch_size):
-                _record(wh, [prepare(chunk, known, config)], config, report)
-        return
-    held_back: set[str] = set()  # contacts whose earlier promotion failed: later ones wait for the next run
-    pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crm-batch")
-    try:
-        for round_writes in plan.rounds:
-            writes = [w for w in round_writes if w.crm_contact_id not in held_back]
-            to_record: deque[Future[Exchange]] = deque(
-                pool.submit(exchange, client, chunk, known, config)
-                for chunk in _chunks(writes, config.batch_size)
-            )
-            while to_record:  # in batch order, while the later batches are in flight
-                group = [to_record.popleft().result()]  # a failed exchange raises here, in its turn
-                while (
-                    to_record
-                    and len(group) < COMMIT_GROUP_MAX
-                    and to_record[0].done()
-                    and to_record[0].exception() is None
-                ):
-                    group.append(to_record.popleft().result())  # answered meanwhile: same commit
-                _record(wh, group, config, report)
-                for done in group:
-                    held_back |= done.unconfirmed_ids()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return promotions_count
 
 
 def _chunks(writes: list[PlannedWrite], size: int) -> Iterator[list[PlannedWrite]]:
