@@ -26,6 +26,8 @@ Thresholds (environment variables, defaults in brackets):
 - `FUNNELHOUSE_DQ_MQL_SPIKE_FACTOR` [3]: trip above this many times the trailing average of earlier runs.
 - `FUNNELHOUSE_DQ_MQL_HISTORY_RUNS` [7], `FUNNELHOUSE_DQ_MQL_MIN_HISTORY` [3]: runs averaged, and needed
   before the spike rule applies.
+- `FUNNELHOUSE_DQ_MQL_SPIKE_MIN_COUNT` [25]: a run promoting at most this many is never a spike (both DAGs share
+  the history, and a 15-minute sync promoting 2 after quiet slots is normal).
 - `FUNNELHOUSE_DQ_VOLUME_BAND` [3]: a relation's row count must lie within [average / band, average x band]
   of its earlier runs (same scope: increment or whole table).
 - `FUNNELHOUSE_DQ_VOLUME_HISTORY_RUNS` [7], `FUNNELHOUSE_DQ_VOLUME_MIN_HISTORY` [3]: same, for volumes;

@@ -3,7 +3,9 @@
 A scoring bug (a rule applied twice, a contract typo) shows first as a flood of MQLs; sending them would
 spam sales and overwrite the CRM. `check_mql_volume` raises `CircuitBreakerTripped` when a run's
 promotions exceed `FUNNELHOUSE_DQ_MQL_CEILING`, or `FUNNELHOUSE_DQ_MQL_SPIKE_FACTOR` times the trailing
-average of earlier runs (once `FUNNELHOUSE_DQ_MQL_MIN_HISTORY` runs exist).
+average of earlier runs (once `FUNNELHOUSE_DQ_MQL_MIN_HISTORY` runs exist and the run promotes more than
+`FUNNELHOUSE_DQ_MQL_SPIKE_MIN_COUNT`: both DAGs share the history, and a 15-minute sync promoting 2 after
+a quiet hour is no flood).
 
 History: every call appends a row to `ops.mql_volume` (checked_at, promotions_count, tripped, reason).
 The average reads only runs that were let through (a tripped run sent nothing, so it must not raise the
@@ -59,7 +61,7 @@ def judge(count: int, history: list[int], dq: DQSettings) -> Verdict:
         raise ValueError(f"promotions_count must be >= 0, got {count}")
     if count > dq.mql_ceiling:
         return Verdict(True, f"the ceiling FUNNELHOUSE_DQ_MQL_CEILING={dq.mql_ceiling}")
-    if len(history) >= dq.mql_min_history:
+    if count > dq.mql_spike_min_count and len(history) >= dq.mql_min_history:
         average = sum(history) / len(history)
         limit = average * dq.mql_spike_factor
         if average > 0 and count > limit:

@@ -19,6 +19,11 @@ class DQSettings(BaseSettings):
     mql_spike_factor: float = Field(
         default=3.0, gt=1, description="A run above this many times the trailing average trips the breaker"
     )
+    mql_spike_min_count: int = Field(
+        default=25,
+        ge=0,
+        description="A run promoting at most this many is never a spike (a 15-minute sync's 2 after 0s is not)",
+    )
     mql_history_runs: int = Field(default=7, ge=1, description="Previous runs averaged by the breaker")
     mql_min_history: int = Field(
         default=3, ge=1, description="Previous runs needed before the spike rule applies"

@@ -63,7 +63,8 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def _patched_environ(values: dict[str, str]) -> Iterator[None]:
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, restoring (or removing) them afterwards."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -94,7 +95,7 @@ def _invoke(args: list[str], settings: Settings, target_path: Path | None = None
         "--log-path",
         str(target_path.parent / "logs"),
     ]
-    with _patched_environ(dbt_environment(settings)):
+    with patched_environ(dbt_environment(settings)):
         result = dbtRunner().invoke(full_args)
     if result.exception is not None:
         print(f"dbt {' '.join(args)} failed: {result.exception}", file=sys.stderr)

@@ -8,6 +8,11 @@ status need, the marts gate and the CRM sync; it is what makes the 30-minute fol
 Every task that writes the warehouse runs in the `funnelhouse_warehouse` pool: one slot on DuckDB (one
 writer per file), so the two DAGs never collide; on PostgreSQL the pool may be widened.
 Parsing reads dbt's `target/manifest.json` only (Cosmos `LoadMode.DBT_MANIFEST`): it never opens the warehouse.
+
+A nightly run's data interval is one day: in Airflow 3 a manual run for logical date D (`airflow dags test
+funnelhouse_nightly D`) covers the day before D, a scheduled or backfilled run of logical date D covers D.
+dbt builds each run's marts as of the end of its data interval (`AS_OF_TEMPLATE`): a run is idempotent for
+its interval.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ MARTS = (
     "fct_deal_stage_durations",
     "fct_pipeline_forecast",
 )
+# The moment the lifecycle marts are judged at (dbt var `as_of`, model int_lifecycle__as_of): the end of
+# the run's data interval, so a re-run of an interval rebuilds the same marts, whatever changed later
+# (including the run's own CRM write-back).
+AS_OF_TEMPLATE = "{{ data_interval_end.in_timezone('UTC').strftime('%Y-%m-%d %H:%M:%S') }}"
+SYNC_INTERVAL = timedelta(minutes=15)  # how often funnelhouse_mql_sync runs
 # What the 15-minute DAG rebuilds: everything upstream of the marts the CRM sync and its gate read.
 MQL_SYNC_SELECTION = ["+fct_mql_events", "+dim_leads", "+fct_lead_status_history"]
 
@@ -93,7 +103,11 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
         # "buildable": a model's task runs the tests whose other parents are its ancestors, so a test
         # spanning two models runs with the later one instead of failing on a table not built yet.
-        operator_args={"pool": WAREHOUSE_POOL, "dbt_cmd_flags": ["--indirect-selection", "buildable"]},
+        operator_args={
+            "pool": WAREHOUSE_POOL,
+            "dbt_cmd_flags": ["--indirect-selection", "buildable"],
+            "vars": {"as_of": AS_OF_TEMPLATE},
+        },
     )
 
 
@@ -187,7 +201,9 @@ def build_mql_sync_dag():
     @dag(
         dag_id="funnelhouse_mql_sync",
         description="Every 15 minutes: extract → scoring/status dbt subgraph → marts gate → CRM sync",
-        schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        # A 15-minute data interval ending at the trigger time: the marts gate validates that slice (a
+        # trigger timetable's default interval is empty, which the gate rightly refuses as a window).
+        schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC", interval=SYNC_INTERVAL),
         dagrun_timeout=timedelta(minutes=14),
         default_args={**DEFAULT_ARGS, "retries": 1},
         tags=["funnelhouse", "mql-sync"],

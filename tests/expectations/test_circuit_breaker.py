@@ -53,3 +53,13 @@ def test_first_runs_pass_without_history(breaker_env):
     check_mql_volume(100, breaker_env.settings)  # at the ceiling, no history: allowed
     check_mql_volume(0, breaker_env.settings)
     assert breaker_env.fetchall("select count(*) from ops.mql_volume where not tripped") == [(2,)]
+
+
+def test_a_few_promotions_after_quiet_runs_are_no_spike(breaker_env, monkeypatch):
+    monkeypatch.setenv("FUNNELHOUSE_DQ_MQL_SPIKE_MIN_COUNT", "25")
+    for count in (0, 1, 0):  # quiet 15-minute syncs
+        check_mql_volume(count, breaker_env.settings)
+    check_mql_volume(2, breaker_env.settings)  # 6 x the average, but only 2: a normal 15-minute slot
+    check_mql_volume(25, breaker_env.settings)  # at the minimum count: still not judged as a spike
+    with pytest.raises(CircuitBreakerTripped, match=r"26 MQL promotions .* trailing average"):
+        check_mql_volume(26, breaker_env.settings)

@@ -9,66 +9,31 @@ untouched while BI keeps reading the published copy during that run.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from funnelhouse.settings import get_settings
-from tests.conftest import SMALL_WORLD
+from funnelhouse.orchestration.testing import Baseline, Pipeline, clone_pipeline, output_tail
 
-TOKEN = "e2e-token"
-LAST_DAY = SMALL_WORLD["end"]
 pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")
-def pipeline(small_world: Path, tmp_path_factory: pytest.TempPathFactory):
-    from funnelhouse.dbt_runner import parse_manifest
-    from funnelhouse.orchestration.local_airflow import init_airflow, run_dag
-    from funnelhouse.sandbox.testing import running_sandbox
-
-    home = tmp_path_factory.mktemp("e2e-home")
-    env_overrides = {
-        "FUNNELHOUSE_HOME": str(home),
-        "FUNNELHOUSE_WAREHOUSE": "duckdb",
-        "FUNNELHOUSE_WEB_EVENTS": str(small_world / "web"),
-        "FUNNELHOUSE_EMAIL_EVENTS": str(small_world / "email"),
-    }
-    saved = {key: os.environ.get(key) for key in env_overrides}
-    os.environ.update(env_overrides)
-    get_settings.cache_clear()
-    try:
-        with running_sandbox(small_world, token=TOKEN, rate_limit=1000) as crm:
-            settings = get_settings()
-            env = init_airflow(settings, {"FUNNELHOUSE_CRM_URL": crm.url, "FUNNELHOUSE_CRM_TOKEN": TOKEN})
-            parse_manifest(settings)
-            first = run_dag("funnelhouse_nightly", LAST_DAY, env)
-            (home / "first-run.log").write_text(first.stdout + first.stderr)
-            yield {"home": home, "settings": settings, "crm": crm, "env": env, "first": first}
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-
-
-def _tail(result: subprocess.CompletedProcess, lines: int = 60) -> str:
-    return "\n".join((result.stdout + result.stderr).splitlines()[-lines:])
+def pipeline(nightly_baseline: Baseline, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """A copy of the session's nightly run (this module plants bad data in it), its sandbox CRM running."""
+    with clone_pipeline(nightly_baseline, tmp_path_factory.mktemp("e2e-nightly")) as copy:
+        yield copy
 
 
 def test_nightly_run_succeeds_and_marts_pass_their_gate(pipeline):
-    assert pipeline["first"].returncode == 0, _tail(pipeline["first"])
+    assert pipeline.first.returncode == 0, output_tail(pipeline.first)
     from expectations import run_check
 
-    report = run_check("marts", settings=pipeline["settings"])
+    report = run_check("marts", settings=pipeline.settings)
     assert report.ok, report.describe()
-    with duckdb.connect(str(pipeline["settings"].duckdb_path), read_only=True) as wh:
+    with duckdb.connect(str(pipeline.settings.duckdb_path), read_only=True) as wh:
         people = wh.execute("select count(*) from marts.dim_leads").fetchone()[0]
         current = wh.execute(
             "select count(*), count(distinct person_id) from marts.fct_lead_status_history where is_current"
@@ -78,8 +43,8 @@ def test_nightly_run_succeeds_and_marts_pass_their_gate(pipeline):
 
 
 def test_crm_shows_every_promotion_the_warehouse_made(pipeline):
-    assert pipeline["first"].returncode == 0, _tail(pipeline["first"])
-    with duckdb.connect(str(pipeline["settings"].duckdb_path), read_only=True) as wh:
+    assert pipeline.first.returncode == 0, output_tail(pipeline.first)
+    with duckdb.connect(str(pipeline.settings.duckdb_path), read_only=True) as wh:
         promoted = {
             row[0]
             for row in wh.execute(
@@ -93,7 +58,7 @@ def test_crm_shows_every_promotion_the_warehouse_made(pipeline):
             ).fetchall()
         }
     assert promoted, "the small world has MQLs"
-    client = pipeline["crm"].hubspot_client()
+    client = pipeline.crm.hubspot_client()
     shown = set()
     for contact_id in sorted(promoted):
         contact = client.crm.contacts.basic_api.get_by_id(contact_id, properties=["funnelhouse_mql_at"])
@@ -104,8 +69,8 @@ def test_crm_shows_every_promotion_the_warehouse_made(pipeline):
 
 
 def test_published_copy_opens_read_only(pipeline):
-    assert pipeline["first"].returncode == 0, _tail(pipeline["first"])
-    published = pipeline["home"] / "published" / "funnelhouse.duckdb"
+    assert pipeline.first.returncode == 0, output_tail(pipeline.first)
+    published = pipeline.home / "published" / "funnelhouse.duckdb"
     with duckdb.connect(str(published), read_only=True) as bi:
         tables = {
             r[0]
@@ -116,25 +81,25 @@ def test_published_copy_opens_read_only(pipeline):
         with pytest.raises(duckdb.Error):
             bi.execute("create table marts.scratch as select 1")
     assert {"dim_leads", "fct_mql_events", "fct_lead_status_history"} <= tables
-    assert (pipeline["home"] / "published" / "parquet" / "dim_leads.parquet").exists()
-    assert (pipeline["home"] / "published" / "dbt_docs" / "index.html").exists()
+    assert (pipeline.home / "published" / "parquet" / "dim_leads.parquet").exists()
+    assert (pipeline.home / "published" / "dbt_docs" / "index.html").exists()
 
 
 def test_a_failed_raw_gate_leaves_published_marts_and_crm_untouched(pipeline):
-    assert pipeline["first"].returncode == 0, _tail(pipeline["first"])
-    settings = pipeline["settings"]
-    published = pipeline["home"] / "published" / "funnelhouse.duckdb"
+    assert pipeline.first.returncode == 0, output_tail(pipeline.first)
+    settings = pipeline.settings
+    published = pipeline.home / "published" / "funnelhouse.duckdb"
     before = published.stat()
     # Plant a duplicate contact key in raw: the raw gate must stop the line before dbt.
     with duckdb.connect(str(settings.duckdb_path)) as wh:
         wh.execute("insert into raw_hubspot.contacts select * from raw_hubspot.contacts limit 1")
-    writes_before = pipeline["crm"].stats()["writes"]
+    writes_before = pipeline.crm.stats()["writes"]
 
     from funnelhouse.orchestration.local_airflow import airflow_command
 
     second = subprocess.Popen(
-        airflow_command(["dags", "test", "funnelhouse_nightly", "2026-11-21"]),
-        env=pipeline["env"],
+        airflow_command(["dags", "test", "funnelhouse_nightly", "2026-11-22"]),
+        env=pipeline.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -146,10 +111,10 @@ def test_a_failed_raw_gate_leaves_published_marts_and_crm_untouched(pipeline):
         reads_during_run += 1
         time.sleep(0.5)
     output = second.stdout.read()
-    (pipeline["home"] / "second-run.log").write_text(output)
+    (pipeline.home / "second-run.log").write_text(output)
     assert second.returncode != 0, "the run with a planted duplicate key should fail"
     assert "raw_gate" in output and "raw_hubspot.contacts" in output
     assert reads_during_run > 0
     after = published.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
-    assert pipeline["crm"].stats()["writes"] == writes_before
+    assert pipeline.crm.stats()["writes"] == writes_before
