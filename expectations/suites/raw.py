@@ -228,17 +228,28 @@ def _deal_contacts(plan: SuitePlan, catalog: Catalog) -> None:
         if "is_deleted" in catalog.columns("raw_hubspot", "deals")
         else "true"
     )
+    # Associations are stored in either direction: normalise them to (deal, contact) pairs first, so both
+    # engines hash-join (an OR inside a correlated EXISTS is a nested loop: hours at 100k contacts).
+    # (GX's SQL query assets must start with `select`: no CTE.)
     sql = f"""
         select d.id as deal_id,
-               case when exists (
-                   select 1 from raw_hubspot.associations a
-                   join raw_hubspot.contacts c
-                     on (lower(a.to_object_type) in ('contacts', 'contact') and c.id = a.to_object_id
-                         and lower(a.from_object_type) in ('deals', 'deal') and a.from_object_id = d.id)
-                     or (lower(a.from_object_type) in ('contacts', 'contact') and c.id = a.from_object_id
-                         and lower(a.to_object_type) in ('deals', 'deal') and a.to_object_id = d.id)
-               ) then null else d.id end as deal_without_contact
+               case when linked.deal_id is null then d.id end as deal_without_contact
         from raw_hubspot.deals d
+        left join (
+            select distinct pairs.deal_id
+            from (
+                select a.from_object_id as deal_id, a.to_object_id as contact_id
+                from raw_hubspot.associations a
+                where lower(a.from_object_type) in ('deals', 'deal')
+                  and lower(a.to_object_type) in ('contacts', 'contact')
+                union all
+                select a.to_object_id, a.from_object_id
+                from raw_hubspot.associations a
+                where lower(a.to_object_type) in ('deals', 'deal')
+                  and lower(a.from_object_type) in ('contacts', 'contact')
+            ) as pairs
+            join raw_hubspot.contacts c on c.id = pairs.contact_id
+        ) as linked on linked.deal_id = d.id
         where {live}
     """
     plan.checks.append(
