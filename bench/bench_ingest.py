@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -92,8 +93,9 @@ def write_web_events(folder: Path, events: int, files: int) -> int:
     return written
 
 
-def read_json_ceiling(folder: Path, work: Path) -> tuple[int, float, float]:
-    """DuckDB's own `read_json` of every file into a table of a database file: (rows, seconds, CPU seconds).
+def read_json_ceiling(folder: Path, work: Path) -> tuple[int, float, float, float]:
+    """DuckDB's own `read_json` of every file into a table of a database file: (rows, seconds, CPU seconds,
+    peak RSS MiB of the process that read them).
 
     Run in a child process (and timed there), so the memory DuckDB keeps after it does not add to the
     ingestion's in this process: the step's peak RSS is the larger of the two, as for separate steps.
@@ -105,8 +107,10 @@ def read_json_ceiling(folder: Path, work: Path) -> tuple[int, float, float]:
         return pool.submit(_read_json_ceiling_here, folder, work).result()
 
 
-def _read_json_ceiling_here(folder: Path, work: Path) -> tuple[int, float, float]:
+def _read_json_ceiling_here(folder: Path, work: Path) -> tuple[int, float, float, float]:
     import duckdb
+
+    from bench.harness import peak_rss_mb
 
     ceiling_db = work / "ceiling.duckdb"
     cpu = time.process_time()
@@ -121,7 +125,7 @@ def _read_json_ceiling_here(folder: Path, work: Path) -> tuple[int, float, float
     cpu = time.process_time() - cpu
     ceiling_db.unlink(missing_ok=True)
     Path(f"{ceiling_db}.wal").unlink(missing_ok=True)
-    return rows, seconds, cpu
+    return rows, seconds, cpu, peak_rss_mb()
 
 
 def warm_up(work: Path) -> float:
@@ -159,13 +163,15 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
     report = ingest_web(settings)
     ingest_s = time.perf_counter() - started
     ingest_cpu_s = time.process_time() - cpu
+    # this process only (file writing, warm-up, ingestion): the ceiling reads run in children
+    ingest_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if not report.ok:
         raise RuntimeError(report.describe())
     shutil.rmtree(home, ignore_errors=True)  # room on disk for the ceiling's second run
     ceilings += [read_json_ceiling(folder, work) for _ in range(max(0, ceiling_runs - 1))]
     ceiling_rows = ceilings[0][0]
-    ceiling_s = sum(seconds for _, seconds, _ in ceilings) / len(ceilings)
-    ceiling_cpu_s = sum(cpu for _, _, cpu in ceilings) / len(ceilings)
+    ceiling_s = sum(c[1] for c in ceilings) / len(ceilings)
+    ceiling_cpu_s = sum(c[2] for c in ceilings) / len(ceilings)
     ceiling_rate = ceiling_rows / ceiling_s
     ingest_rate = lines / ingest_s
     figures = {
@@ -188,6 +194,9 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
         "web_ingest_cpu_s": round(ingest_cpu_s, 2),
         "web_ratio_to_read_json_cpu": round(ceiling_cpu_s / ingest_cpu_s * lines / ceiling_rows, 3),
         "web_warm_up_s": round(warm_up_s, 2),
+        # peak memory of each side (the step's peak RSS is the larger)
+        "web_ingest_peak_rss_mb": round(ingest_peak_mb),
+        "web_read_json_peak_rss_mb": round(max(c[3] for c in ceilings)),
         "web_duplicates_dropped": int(report.figures.get("duplicates_dropped", 0)),
         "web_file_passes": int(report.figures.get("file_passes", 0)),
         "web_files_read_line_by_line": int(report.figures.get("files_read_line_by_line", 0)),
