@@ -215,7 +215,7 @@ def last_line(text: str | None) -> str:
 
 
 def run_scale(
-    scale_name: str, only: set[str] | None = None
+    scale_name: str, only: set[str] | None = None, dbt_engines: str = "duckdb,postgres"
 ) -> tuple[dict[str, StepResult], dict[str, dict[str, Any]]]:
     """Run every step (or `only` those named) at one scale; returns the results and the ratios."""
     scale = SCALES[scale_name]
@@ -247,7 +247,7 @@ def run_scale(
         ingest_argv(scale),
         missing="bench/bench_ingest.py does not exist yet (issue 3, ingestion): not measured",
     )
-    run("dbt", python_step("bench.bench_dbt", *size, "--workdir", str(work)))
+    run("dbt", python_step("bench.bench_dbt", *size, "--workdir", str(work), "--engines", dbt_engines))
     quality = [
         "--events",
         str(scale.quality_events),
@@ -335,11 +335,16 @@ def main(argv: list[str] | None = None) -> int:
         help="record a partial (--only) run too: how M and L are measured step by step; RESULTS.md shows"
         " each step's latest measurement with the run it comes from",
     )
+    parser.add_argument(
+        "--dbt-engines",
+        default="duckdb,postgres",
+        help="engines of the dbt step (both by default: their ratio is a figure)",
+    )
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
     if only and not only <= set(STEP_NAMES):
         parser.error(f"unknown step(s) {sorted(only - set(STEP_NAMES))}; steps are {', '.join(STEP_NAMES)}")
-    steps, ratios = run_scale(args.scale, only)
+    steps, ratios = run_scale(args.scale, only, args.dbt_engines)
     print()
     print(render_table(steps, ratios))
     if only and not args.record:

@@ -39,3 +39,16 @@
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#- `to_utc(column) >= cutoff` (cutoff a naive UTC timestamp expression, e.g. a scalar subquery) written
+    so DuckDB compares the raw column itself: the filter then reaches the table scan and skips the row
+    groups before the cutoff, instead of casting every row of the raw table. Same rows on both engines. -#}
+{% macro utc_at_or_after(column, cutoff_expr) -%}
+    {{ return(adapter.dispatch('utc_at_or_after', 'funnelhouse')(column, cutoff_expr)) }}
+{%- endmacro %}
+{% macro duckdb__utc_at_or_after(column, cutoff_expr) -%}
+    {{ column }} >= (select cast(cutoff as timestamptz) from ({{ cutoff_expr }}) as cutoff_value(cutoff))
+{%- endmacro %}
+{% macro default__utc_at_or_after(column, cutoff_expr) -%}
+    {{ to_utc(column) }} >= ({{ cutoff_expr }})
+{%- endmacro %}

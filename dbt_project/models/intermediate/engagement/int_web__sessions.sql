@@ -47,32 +47,36 @@ events as (
     where events.anonymous_id is not null
 ),
 
-numbered as (
+starts as (
     select
         *,
-        sum(case when previous_at is null
-                   or {{ dbt.datediff('previous_at', 'occurred_at', 'minute') }} > 30 then 1 else 0 end)
-            over (partition by anonymous_id order by occurred_at, event_id rows unbounded preceding)
-            as session_number
+        case when previous_at is null
+                  or {{ dbt.datediff('previous_at', 'occurred_at', 'minute') }} > 30 then 1 else 0 end
+            as is_session_start
     from events
 ),
 
 ranked as (
+    -- A session's first event (in occurred_at, event_id order) is the event that starts it, so
+    -- `event_rank = 1` needs no second window over the sessions.
     select
         *,
-        row_number() over (partition by anonymous_id, session_number order by occurred_at, event_id) as event_rank
-    from numbered
+        sum(is_session_start)
+            over (partition by anonymous_id order by occurred_at, event_id rows unbounded preceding)
+            as session_number,
+        is_session_start as event_rank
+    from starts
 )
 
 select
     {{ dbt.hash(dbt.concat(["ranked.anonymous_id", "'|'", "cast(ranked.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
     ranked.anonymous_id,
-    ranked.session_number,
+    cast(ranked.session_number as bigint) as session_number,
     stitched.person_id,
     min(ranked.occurred_at) as session_start_at,
     max(ranked.occurred_at) as session_end_at,
     count(*) as events,
-    sum(case when ranked.event_type = 'page' then 1 else 0 end) as page_views,
+    cast(sum(case when ranked.event_type = 'page' then 1 else 0 end) as bigint) as page_views,
     max(case when ranked.event_rank = 1 then ranked.page_path end) as landing_path,
     max(case when ranked.event_rank = 1 then ranked.referrer end) as referrer,
     max(case when ranked.event_rank = 1 then ranked.utm_source end) as utm_source,

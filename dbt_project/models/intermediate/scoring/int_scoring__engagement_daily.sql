@@ -23,7 +23,7 @@ rule_day_points as (
         rules.rule_id,
         events.event_date,
         count(*) as events,
-        sum(rules.points) as raw_points
+        cast(sum(rules.points) as bigint) as raw_points
     from events
     inner join rules
         on rules.event_kind = events.event_kind
@@ -95,17 +95,20 @@ select
     decayed.rule_id,
     rules.label,
     rules.is_late_buying_signal,
-    cast(round(cast(decayed.decayed_points as {{ dbt.type_numeric() }}), 4) as numeric(18, 4)) as decayed_points,
+    -- numeric(18, 6) (not dbt.type_numeric(), 28 digits) before rounding: the same digits for any score
+    -- under 10^12, and DuckDB keeps 18 digits in a 64-bit integer instead of a much slower 128-bit one.
+    cast(round(cast(decayed.decayed_points as numeric(18, 6)), 4) as numeric(18, 4)) as decayed_points,
     cast(round(cast(
         case
             when rules.cap is null then decayed.decayed_points
             when rules.points >= 0 and decayed.decayed_points > rules.cap then rules.cap
             when rules.points < 0 and decayed.decayed_points < -rules.cap then -rules.cap
             else decayed.decayed_points
-        end as {{ dbt.type_numeric() }}), 4) as numeric(18, 4)) as points,
-    decayed.points_today,
-    decayed.events_today,
-    decayed.events_to_date,
+        end as numeric(18, 6)), 4) as numeric(18, 4)) as points,
+    -- Counts as bigint: DuckDB would store these sums as HUGEINT, which it reads many times slower.
+    cast(decayed.points_today as bigint) as points_today,
+    cast(decayed.events_today as bigint) as events_today,
+    cast(decayed.events_to_date as bigint) as events_to_date,
     {{ run_started_timestamp() }} as _processed_at
 from decayed
 inner join rules on rules.rule_id = decayed.rule_id

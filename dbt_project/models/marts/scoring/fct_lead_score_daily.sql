@@ -6,11 +6,9 @@
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
-with engagement as (
-    select * from {{ ref('int_scoring__engagement_daily') }}
-),
-
-fit as (
+{#- The engagement table (person x day x rule, the biggest input) is read where it is used, with the
+    columns each use needs: a CTE read three times is materialised whole by DuckDB. -#}
+with fit as (
     select * from {{ ref('int_scoring__fit') }}
 ),
 
@@ -25,19 +23,49 @@ first_days as (
         end as first_date
     from {{ ref('int_people__persons') }} as persons
     left join (
-        select person_id, min(score_date) as first_date from engagement group by person_id
+        select person_id, min(score_date) as first_date
+        from {{ ref('int_scoring__engagement_daily') }}
+        group by person_id
     ) as first_events
         on first_events.person_id = persons.person_id
 ),
 
 {% if is_incremental() %}
+stored_fit as (
+    -- What the table holds for each person: fit is a person's current value on every row, so the
+    -- row of the table's last day (which every person it holds has) says it.
+    select person_id, fit_score, fit_grade, is_excluded, exclusion_reason
+    from {{ this }}
+    where score_date = (select max(score_date) from {{ this }})
+),
+
 changed_people as (
-    select person_id from engagement
+    -- People with older engagement (re)processed in this run (late events, retroactive stitching) ...
+    select person_id from {{ ref('int_scoring__engagement_daily') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
       and score_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
     union
-    select person_id from fit
-    where attributes_updated_at >= (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+    -- ... and people whose fit differs from what their rows hold (or who have none yet): a CRM update
+    -- that leaves fit_score, fit_grade and the exclusion as they were does not re-score a history.
+    select fit.person_id
+    from fit
+    left join stored_fit
+        on stored_fit.person_id = fit.person_id
+    where stored_fit.person_id is null
+       or stored_fit.fit_score <> cast(fit.fit_score as numeric(18, 4))
+       or stored_fit.fit_grade is distinct from fit.fit_grade
+       or stored_fit.is_excluded is distinct from fit.is_excluded
+       or stored_fit.exclusion_reason is distinct from fit.exclusion_reason
+    union
+    -- ... and people whose first day moved earlier than the rows held (e.g. an older CRM contact
+    -- merged into a web user by e-mail), so their earlier days get rows.
+    select first_days.person_id
+    from first_days
+    left join {{ this }} as stored
+        on stored.person_id = first_days.person_id
+       and stored.score_date = first_days.first_date
+    where stored.person_id is null
+      and first_days.first_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
 ),
 {% endif %}
 
@@ -54,13 +82,19 @@ spine as (
 
 engagement_totals as (
     select
-        person_id,
-        score_date,
-        sum(points) as engagement_score,
-        sum(points_today) as points_today,
-        sum(events_today) as events_today
-    from engagement
-    group by person_id, score_date
+        engagement.person_id,
+        engagement.score_date,
+        sum(engagement.points) as engagement_score,
+        sum(engagement.points_today) as points_today,
+        sum(engagement.events_today) as events_today
+    from {{ ref('int_scoring__engagement_daily') }} as engagement
+    {% if is_incremental() %}
+    -- only the person-days this run writes
+    inner join spine
+        on spine.person_id = engagement.person_id
+       and spine.score_date = engagement.score_date
+    {% endif %}
+    group by engagement.person_id, engagement.score_date
 ),
 
 scored as (
@@ -73,8 +107,9 @@ scored as (
         fit.fit_grade,
         fit.is_excluded,
         fit.exclusion_reason,
-        coalesce(engagement_totals.points_today, 0) as points_today,
-        coalesce(engagement_totals.events_today, 0) as events_today
+        -- bigint: DuckDB would store these sums as HUGEINT, which it reads many times slower
+        cast(coalesce(engagement_totals.points_today, 0) as bigint) as points_today,
+        cast(coalesce(engagement_totals.events_today, 0) as bigint) as events_today
     from spine
     inner join fit on fit.person_id = spine.person_id
     left join engagement_totals

@@ -2,17 +2,27 @@
     (or is one on their first day). A lead that cools down under the threshold and qualifies again
     gives a new row (mql_sequence 2, 3, ...). `mql_at` is the moment of the event that carried the
     lead score over the threshold that day (events of the day in time order, counted at full points). -#}
-with daily as (
+with crossings as (
+    -- A person's daily rows are consecutive days, so "MQL and not the day before (or no day before)"
+    -- is an MQL day with no MQL day just before it: an anti-join among MQL days only, instead of a
+    -- window over every person and day.
     select
-        *,
-        lag(is_mql) over (partition by person_id order by score_date) as was_mql
-    from {{ ref('fct_lead_score_daily') }}
-),
-
-crossings as (
-    select *
-    from daily
-    where is_mql and (was_mql is null or not was_mql)
+        mql_days.person_id,
+        mql_days.score_date,
+        mql_days.lead_score,
+        mql_days.fit_score,
+        mql_days.engagement_score,
+        mql_days.fit_grade,
+        mql_days.points_today,
+        mql_days.contract_version
+    from {{ ref('fct_lead_score_daily') }} as mql_days
+    left join (
+        select person_id, score_date from {{ ref('fct_lead_score_daily') }} where is_mql
+    ) as previous
+        on previous.person_id = mql_days.person_id
+       and previous.score_date = cast({{ dbt.dateadd('day', -1, 'mql_days.score_date') }} as date)
+    where mql_days.is_mql
+      and previous.person_id is null
 ),
 
 day_events as (

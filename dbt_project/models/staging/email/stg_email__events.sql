@@ -9,9 +9,8 @@
 with source as (
     select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
     {% if is_incremental() %}
-    where {{ to_utc('event_at') }} >= (
-        select {{ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') }} from {{ this }}
-    )
+    where {{ utc_at_or_after('event_at',
+        'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this) }}
     {% endif %}
 ),
 

@@ -11,9 +11,8 @@
 with source as (
     select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
     {% if is_incremental() %}
-    where {{ to_utc('received_at') }} >= (
-        select {{ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') }} from {{ this }}
-    )
+    where {{ utc_at_or_after('received_at',
+        'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this) }}
     {% endif %}
 ),
 
