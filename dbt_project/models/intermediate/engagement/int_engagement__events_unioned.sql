@@ -7,8 +7,8 @@
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no
     mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`,
-    plus every event of visitors who identified and of people who became known in that window, so
-    stitching applies to their earlier anonymous events. -#}
+    plus every event of visitors who identified and of people who became known in that window (web,
+    e-mail and CRM activities alike), so stitching applies to their earlier events. -#}
 {%- if is_incremental() -%}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
 {%- endif %}
@@ -80,7 +80,12 @@ crm as (
     where not engagements.is_deleted
       and engagements.occurred_at is not null
     {% if is_incremental() %}
-      and engagements.updated_at >= {{ cutoff }}
+      -- changed activities, and every activity of a person who became known in the window (a contact
+      -- created after activities were logged against its address, a merge)
+      and (engagements.updated_at >= {{ cutoff }}
+           or crm_links.person_id in (
+               select person_id from {{ ref('int_people__persons') }} where known_since >= {{ cutoff }}
+           ))
     {% endif %}
 ),
 
