@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -110,8 +109,6 @@ def read_json_ceiling(folder: Path, work: Path) -> tuple[int, float, float, floa
 def _read_json_ceiling_here(folder: Path, work: Path) -> tuple[int, float, float, float]:
     import duckdb
 
-    from bench.harness import peak_rss_mb
-
     ceiling_db = work / "ceiling.duckdb"
     cpu = time.process_time()
     started = time.perf_counter()
@@ -125,7 +122,24 @@ def _read_json_ceiling_here(folder: Path, work: Path) -> tuple[int, float, float
     cpu = time.process_time() - cpu
     ceiling_db.unlink(missing_ok=True)
     Path(f"{ceiling_db}.wal").unlink(missing_ok=True)
-    return rows, seconds, cpu, peak_rss_mb()
+    return rows, seconds, cpu, _own_peak_rss_mb()
+
+
+def _reset_own_peak_rss() -> None:
+    """Start this process's VmHWM afresh from its current RSS (Linux: `5` to /proc/self/clear_refs)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # not Linux, or not allowed: the figure then includes what came before
+
+
+def _own_peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not `ru_maxrss`: Linux carries that over `execve`, so a spawned
+    child would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def warm_up(work: Path) -> float:
@@ -158,13 +172,15 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
     ceilings = [read_json_ceiling(folder, work)]
     home = work / "home"
     settings = Settings(home=home, web_events=str(folder), warehouse="duckdb")
+    files_peak_mb = _own_peak_rss_mb()  # writing the files and the warm-up
+    _reset_own_peak_rss()
     cpu = time.process_time()
     started = time.perf_counter()
     report = ingest_web(settings)
     ingest_s = time.perf_counter() - started
     ingest_cpu_s = time.process_time() - cpu
-    # this process only (file writing, warm-up, ingestion): the ceiling reads run in children
-    ingest_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the ingestion's own peak (the peak was reset before it; the ceiling reads run in children)
+    ingest_peak_mb = _own_peak_rss_mb()
     if not report.ok:
         raise RuntimeError(report.describe())
     shutil.rmtree(home, ignore_errors=True)  # room on disk for the ceiling's second run
@@ -195,6 +211,7 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
         "web_ratio_to_read_json_cpu": round(ceiling_cpu_s / ingest_cpu_s * lines / ceiling_rows, 3),
         "web_warm_up_s": round(warm_up_s, 2),
         # peak memory of each side (the step's peak RSS is the larger)
+        "web_files_peak_rss_mb": round(files_peak_mb),
         "web_ingest_peak_rss_mb": round(ingest_peak_mb),
         "web_read_json_peak_rss_mb": round(max(c[3] for c in ceilings)),
         "web_duplicates_dropped": int(report.figures.get("duplicates_dropped", 0)),
