@@ -90,7 +90,7 @@ def summary(settings=None) -> str:
 
 def main() -> int:
     from funnelhouse.generator import generate_world
-    from funnelhouse.orchestration.local_airflow import init_airflow, run_dag
+    from funnelhouse.orchestration.local_airflow import init_airflow, output_tail, run_dag, run_succeeded
     from funnelhouse.sandbox.testing import running_sandbox
 
     started = time.monotonic()
@@ -124,9 +124,9 @@ def main() -> int:
         result = run_dag("funnelhouse_nightly", logical_date, env, conf='{"override_circuit_breaker": true}')
         log_path = home / "demo-airflow.log"
         log_path.write_text(result.stdout + result.stderr)
-        if result.returncode != 0 or "state=failed" in result.stdout + result.stderr:
+        if not run_succeeded(result):
             _say(f"the DAG run failed; Airflow's output is in {log_path}")
-            print("\n".join((result.stdout + result.stderr).splitlines()[-40:]))
+            print(output_tail(result, 40))
             return 1
     _say(f"sandbox stopped; Airflow's output is in {log_path}")
     print(summary(settings), flush=True)

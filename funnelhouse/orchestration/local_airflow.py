@@ -71,6 +71,18 @@ def run_dag(
     return _airflow(args, env, check=False)
 
 
+def run_succeeded(result: subprocess.CompletedProcess) -> bool:
+    """Whether a `run_dag` run succeeded: `airflow dags test` exits 1 on a failed run, and the run's final
+    state in its output says it too."""
+    output = result.stdout + result.stderr
+    return result.returncode == 0 and "DagRun Finished" in output and "state=failed" not in output
+
+
+def output_tail(result: subprocess.CompletedProcess, lines: int = 60) -> str:
+    """The last `lines` lines of a run's output (stdout then stderr)."""
+    return "\n".join((result.stdout + result.stderr).splitlines()[-lines:])
+
+
 def standalone(settings: Settings | None = None) -> None:
     """`make airflow`: the Airflow UI (`airflow standalone`) with these DAGs, the pool and the manifest ready."""
     from funnelhouse.dbt_runner import parse_manifest

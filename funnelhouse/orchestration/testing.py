@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from funnelhouse.dbt_runner import patched_environ
+from funnelhouse.orchestration.local_airflow import output_tail, run_succeeded  # noqa: F401 (shared)
 from funnelhouse.settings import Settings, get_settings
 
 TOKEN = "e2e-token"
@@ -65,16 +66,6 @@ class Contact:
     email: str
     web_user_id: str
     anonymous_id: str | None
-
-
-def output_tail(result: subprocess.CompletedProcess, lines: int = 60) -> str:
-    return "\n".join((result.stdout + result.stderr).splitlines()[-lines:])
-
-
-def run_succeeded(result: subprocess.CompletedProcess) -> bool:
-    """`airflow dags test` exits 1 on a failed run; the run's final state in its output says it too."""
-    output = result.stdout + result.stderr
-    return result.returncode == 0 and "DagRun Finished" in output and "state=failed" not in output
 
 
 @contextmanager

@@ -77,15 +77,16 @@ crm as (
     from {{ ref('stg_hubspot__engagements') }} as engagements
     inner join crm_links
         on crm_links.engagement_id = engagements.engagement_id
+    {% if is_incremental() %}
+    left join {{ ref('int_people__persons') }} as persons
+        on persons.person_id = crm_links.person_id
+    {% endif %}
     where not engagements.is_deleted
       and engagements.occurred_at is not null
     {% if is_incremental() %}
       -- changed activities, and every activity of a person who became known in the window (a contact
-      -- created after activities were logged against its address, a merge)
-      and (engagements.updated_at >= {{ cutoff }}
-           or crm_links.person_id in (
-               select person_id from {{ ref('int_people__persons') }} where known_since >= {{ cutoff }}
-           ))
+      -- created after activities were logged against its address, a merge), as for e-mail events
+      and (engagements.updated_at >= {{ cutoff }} or persons.known_since >= {{ cutoff }})
     {% endif %}
 ),
 

@@ -57,14 +57,13 @@ starts as (
 ),
 
 ranked as (
-    -- A session's first event (in occurred_at, event_id order) is the event that starts it, so
-    -- `event_rank = 1` needs no second window over the sessions.
+    -- A session's first event (in occurred_at, event_id order) is the event that starts it, so the
+    -- landing page and referrer come from `is_session_start = 1`: no second window over the sessions.
     select
         *,
         sum(is_session_start)
             over (partition by anonymous_id order by occurred_at, event_id rows unbounded preceding)
-            as session_number,
-        is_session_start as event_rank
+            as session_number
     from starts
 )
 
@@ -77,11 +76,11 @@ select
     max(ranked.occurred_at) as session_end_at,
     count(*) as events,
     cast(sum(case when ranked.event_type = 'page' then 1 else 0 end) as bigint) as page_views,
-    max(case when ranked.event_rank = 1 then ranked.page_path end) as landing_path,
-    max(case when ranked.event_rank = 1 then ranked.referrer end) as referrer,
-    max(case when ranked.event_rank = 1 then ranked.utm_source end) as utm_source,
-    max(case when ranked.event_rank = 1 then ranked.utm_medium end) as utm_medium,
-    max(case when ranked.event_rank = 1 then ranked.utm_campaign end) as utm_campaign,
+    max(case when ranked.is_session_start = 1 then ranked.page_path end) as landing_path,
+    max(case when ranked.is_session_start = 1 then ranked.referrer end) as referrer,
+    max(case when ranked.is_session_start = 1 then ranked.utm_source end) as utm_source,
+    max(case when ranked.is_session_start = 1 then ranked.utm_medium end) as utm_medium,
+    max(case when ranked.is_session_start = 1 then ranked.utm_campaign end) as utm_campaign,
     max(ranked.received_at) as last_received_at
 from ranked
 left join {{ ref('int_people__identity_stitched') }} as stitched
