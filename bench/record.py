@@ -47,7 +47,15 @@ def git_commit() -> str:
         return "unknown"
 
 
-def save_run(scale: str, steps: list[dict[str, Any]], ratios: dict[str, Any], partial: bool = False) -> Path:
+def save_run(
+    scale: str,
+    steps: list[dict[str, Any]],
+    ratios: dict[str, Any],
+    partial: bool = False,
+    path: Path | None = None,
+) -> Path:
+    """Write the run's record (a new file, or `path` again: a long run is saved after each step, so a run
+    stopped part-way keeps the steps it finished) and regenerate RESULTS.md."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     record = {
@@ -59,7 +67,7 @@ def save_run(scale: str, steps: list[dict[str, Any]], ratios: dict[str, Any], pa
         "steps": steps,
         "ratios": ratios,
     }
-    path = RESULTS_DIR / f"{now.strftime('%Y%m%dT%H%M%SZ')}-{scale}.json"
+    path = path or RESULTS_DIR / f"{now.strftime('%Y%m%dT%H%M%SZ')}-{scale}.json"
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     write_results_md()
     return path

@@ -215,9 +215,14 @@ def last_line(text: str | None) -> str:
 
 
 def run_scale(
-    scale_name: str, only: set[str] | None = None, dbt_engines: str = "duckdb,postgres"
+    scale_name: str,
+    only: set[str] | None = None,
+    dbt_engines: str = "duckdb,postgres",
+    after_step: Callable[[dict[str, StepResult]], None] | None = None,
 ) -> tuple[dict[str, StepResult], dict[str, dict[str, Any]]]:
-    """Run every step (or `only` those named) at one scale; returns the results and the ratios."""
+    """Run every step (or `only` those named) at one scale; returns the results and the ratios.
+
+    `after_step(steps so far)` is called after each step (the driver saves the run there)."""
     scale = SCALES[scale_name]
     work = WORK_ROOT / scale_name
     work.mkdir(parents=True, exist_ok=True)
@@ -232,6 +237,8 @@ def run_scale(
         else:
             result = run_step(name, argv, timeout_s=scale.step_timeout_s, cwd=PROJECT_ROOT)
         steps[name] = result
+        if after_step is not None:
+            after_step(steps)
         state = "ok" if result.ok else "FAILED: " + last_line(result.error)[:200]
         print(
             f"[bench {scale_name}] {name}: {result.wall_s:.1f} s, {result.peak_rss_mb:.0f} MiB, {state}",
@@ -344,14 +351,34 @@ def main(argv: list[str] | None = None) -> int:
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
     if only and not only <= set(STEP_NAMES):
         parser.error(f"unknown step(s) {sorted(only - set(STEP_NAMES))}; steps are {', '.join(STEP_NAMES)}")
-    steps, ratios = run_scale(args.scale, only, args.dbt_engines)
+    record = not only or args.record
+    saved: dict[str, Path] = {}
+
+    def save(steps: dict[str, StepResult], finished: bool) -> Path:
+        # One record per run, written again after every step: a long run (L takes hours) that is
+        # stopped part-way keeps the steps it finished, marked partial.
+        saved["path"] = save_run(
+            args.scale,
+            [s.as_dict() for s in steps.values()],
+            compute_ratios(steps, args.scale),
+            partial=bool(only) or not finished,
+            path=saved.get("path"),
+        )
+        return saved["path"]
+
+    steps, ratios = run_scale(
+        args.scale,
+        only,
+        args.dbt_engines,
+        after_step=(lambda so_far: save(so_far, False)) if record else None,
+    )
     print()
     print(render_table(steps, ratios))
-    if only and not args.record:
+    if not record:
         print("\npartial run (--only): not recorded (add --record to record it)")
     else:
-        path = save_run(args.scale, [s.as_dict() for s in steps.values()], ratios, partial=bool(only))
-        print(f"\nrecorded {path.relative_to(PROJECT_ROOT)}; table in bench/RESULTS.md")
+        path = save(steps, True)
+        print(f"\nrecorded {path}; table in bench/RESULTS.md")
     failed = [name for name, step in steps.items() if not step.ok]
     if failed:
         print(f"failed steps: {', '.join(failed)}")

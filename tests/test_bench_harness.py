@@ -183,3 +183,36 @@ def test_ratios_come_from_the_figures_of_the_same_run():
     assert ratios["max_peak_rss_over_4gib"]["note"] == "step quality"
     assert ratios["ingestion_over_read_json"]["value"] is None
     assert ratios["steps_completed"]["note"] == "2 of 3 steps ok"
+
+
+def test_a_run_stopped_part_way_keeps_the_steps_it_finished(results_dir: Path, monkeypatch, tmp_path):
+    """L takes hours: the record is written after every step, so stopping the run loses only the step
+    that was running; a finished run rewrites that same record, no longer partial."""
+    from bench import run as bench_run
+
+    monkeypatch.setattr(bench_run, "WORK_ROOT", tmp_path / "work")
+    finished: list[str] = []
+
+    def fake_step(name, argv, timeout_s, cwd):
+        if name == "dbt" and stop_at_dbt:
+            raise KeyboardInterrupt  # the operator stops the run during the third step
+        finished.append(name)
+        return StepResult(name, True, 1.0, 10.0, {"rows": len(finished)})
+
+    monkeypatch.setattr(bench_run, "run_step", fake_step)
+    stop_at_dbt = True
+    with pytest.raises(KeyboardInterrupt):
+        bench_run.main(["--scale", "XS", "--only", "generate,ingest,dbt", "--record"])
+    [kept] = list(results_dir.glob("*.json"))
+    saved = json.loads(kept.read_text())
+    assert [step["name"] for step in saved["steps"]] == ["generate", "ingest"]
+    assert saved["partial"] is True
+    assert "| ingest " in record.RESULTS_MD.read_text()
+
+    kept.unlink()
+    stop_at_dbt = False
+    assert bench_run.main(["--scale", "XS", "--record"]) == 0
+    [whole] = list(results_dir.glob("*.json"))
+    saved = json.loads(whole.read_text())
+    assert [step["name"] for step in saved["steps"]] == list(bench_run.STEP_NAMES)
+    assert saved["partial"] is False
