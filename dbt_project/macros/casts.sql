@@ -3,7 +3,12 @@
     (both profiles run their sessions in UTC). -#}
 
 {% macro text_to_number(expr) -%}{{ return(adapter.dispatch('text_to_number', 'funnelhouse')(expr)) }}{%- endmacro %}
-{% macro duckdb__text_to_number(expr) -%}try_cast(nullif(trim({{ expr }}), '') as numeric(20, 4)){%- endmacro %}
+{#- DuckDB parses text into an 18-digit decimal (a 64-bit integer) about a hundred times faster than
+    into a 20-digit one (128-bit; 3 s for 46k company revenues): the wide cast only for what the
+    narrow one cannot hold. -#}
+{% macro duckdb__text_to_number(expr) -%}
+    coalesce(try_cast(nullif(trim({{ expr }}), '') as numeric(18, 4)), try_cast(nullif(trim({{ expr }}), '') as numeric(20, 4)))
+{%- endmacro %}
 {% macro default__text_to_number(expr) -%}
     case when trim({{ expr }}) ~ '^-?[0-9]+(\.[0-9]+)?$' then cast(trim({{ expr }}) as numeric(20, 4)) end
 {%- endmacro %}

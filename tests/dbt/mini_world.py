@@ -429,6 +429,23 @@ def write_mini_world(
     journeys["late_identify"] = "late@nowhere.example"
     # A visitor who never identifies.
     w.web_event("page", "anon-ghost", base, path="/pricing")
+    # Sessions across incremental runs (anonymous visitors, no person): one that goes on past midnight
+    # into the last day (the stored session is extended, not a second one), and a page view delivered
+    # on the last day that falls between two sessions of five days ago (they become one; the later
+    # session's number moves from 3 to 2).
+    midnight = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
+    w.web_event("page", "anon-bridge", midnight - timedelta(minutes=10), path="/pricing")
+    w.web_event("page", "anon-bridge", midnight + timedelta(minutes=10), path="/pricing")
+    five_days_ago = midnight - timedelta(days=5) + timedelta(hours=10)
+    for minutes in (0, 50, 300):
+        w.web_event("page", "anon-merge", five_days_ago + timedelta(minutes=minutes), path="/pricing")
+    w.web_event(
+        "page",
+        "anon-merge",
+        five_days_ago + timedelta(minutes=25),
+        path="/pricing",
+        delay=midnight + timedelta(hours=9) - (five_days_ago + timedelta(minutes=25)),
+    )
 
     # One deal with stage history, for the staging models.
     deal = _crm_object(

@@ -95,6 +95,19 @@ def test_never_identified_visitors_are_not_people(duckdb_build) -> None:
     assert leads[0]["n"] == leads[0]["d"]
 
 
+def test_sessions_carry_over_between_incremental_runs(duckdb_build) -> None:
+    """A session going on past the run's boundary is extended, a late event joins two old sessions,
+    and later sessions are renumbered (the incremental run's table equals the full refresh: below)."""
+    for marts in (duckdb_build.incremental_marts, duckdb_build.marts):
+        columns, rows = marts["intermediate.int_web__sessions"]
+        sessions = sorted(
+            (row[columns.index("anonymous_id")], row[columns.index("session_number")], row[columns.index("events")])
+            for row in rows
+            if row[columns.index("anonymous_id")] in ("anon-bridge", "anon-merge")
+        )
+        assert sessions == [("anon-bridge", 1, 2), ("anon-merge", 1, 3), ("anon-merge", 2, 1)]
+
+
 def test_a_late_identify_call_rekeys_the_person(duckdb_build, mini_world) -> None:
     lead = _lead(duckdb_build, mini_world.journeys["late_identify"])
     assert lead["web_user_id"] == "user-late"

@@ -2,16 +2,40 @@
     Applied to every event of that anonymousId, also the ones before identification (retroactive
     stitching). A browser shared by two users keeps its first user. Never-identified visitors are not
     people and have no row here. -#}
-with first_user as (
-    select
-        anonymous_id,
-        user_id,
-        occurred_at as identified_at,
-        received_at as identified_received_at,
-        row_number() over (partition by anonymous_id order by occurred_at, event_id) as user_rank
+-- A visitor's first event with a user (earliest occurred_at, then event_id) found by two aggregates
+-- and joins instead of a window ranking all of their events: several times faster at 10M events.
+with identified_events as (
+    select anonymous_id, user_id, occurred_at, received_at, event_id
     from {{ ref('stg_web__events') }}
     where anonymous_id is not null
       and user_id is not null
+),
+
+first_moments as (
+    select anonymous_id, min(occurred_at) as identified_at
+    from identified_events
+    group by anonymous_id
+),
+
+first_events as (
+    select identified_events.anonymous_id, min(identified_events.event_id) as event_id
+    from identified_events
+    inner join first_moments
+        on first_moments.anonymous_id = identified_events.anonymous_id
+       and first_moments.identified_at = identified_events.occurred_at
+    group by identified_events.anonymous_id
+),
+
+first_user as (
+    select
+        identified_events.anonymous_id,
+        identified_events.user_id,
+        identified_events.occurred_at as identified_at,
+        identified_events.received_at as identified_received_at
+    from identified_events
+    inner join first_events
+        on first_events.anonymous_id = identified_events.anonymous_id
+       and first_events.event_id = identified_events.event_id
 )
 
 select
@@ -24,4 +48,3 @@ select
 from first_user
 inner join {{ ref('int_people__web_identities') }} as identities
     on identities.user_id = first_user.user_id
-where first_user.user_rank = 1

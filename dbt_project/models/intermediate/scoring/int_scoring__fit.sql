@@ -5,7 +5,9 @@ with persons as (
     select * from {{ ref('int_people__persons') }}
 ),
 
-companies as (
+-- Materialised (both engines honour the keyword): the staging view's casts run once, not once per
+-- property below (ten times; 5 s of 5.5 at 100k contacts on DuckDB).
+companies as materialized (
     select * from {{ ref('stg_hubspot__companies') }} where not is_deleted
 ),
 
