@@ -1,7 +1,7 @@
 """Benchmark ingestion: web events against DuckDB's own `read_json` ceiling, CRM against the rate limit.
 
     python -m bench.bench_ingest --events 10000000 --files 40 --contacts 2000 [--skip-crm] [--skip-web]
-                                 [--ceiling-runs 2] [--crm-max-contacts 10000]
+                                 [--ceiling-runs 2] [--crm-max-contacts 10000] [--duckdb-memory-limit 3GB]
 
 Web: writes synthetic Segment events (the world format, 0.1% re-delivered duplicates) as dt=... JSONL
 partitions, then times (a) DuckDB `CREATE TABLE AS SELECT * FROM read_json(...)` of the same files into a
@@ -13,6 +13,10 @@ CPU seconds of the process (`web_ratio_to_read_json_cpu`) moves least with the n
 does not see idle time, so the wall-time ratio stays the figure to watch. Before (b), a
 100-event file is ingested into a throwaway warehouse, so (b) pays no one-off imports (dlt, ...), as (a)
 pays none for `duckdb`; `web_warm_up_s` reports that warm-up.
+Memory: the ingestion runs under FUNNELHOUSE_DUCKDB_MEMORY_LIMIT `--duckdb-memory-limit` (default 3GB, as
+bench_dbt's builds; `none`: DuckDB's default, 80% of the machine's memory), reported as
+`duckdb_memory_limit`. Without it the load's closing checkpoint let DuckDB's buffer pool grow with the
+load (4,181 MiB at M, over the 4 GiB budget). The `read_json` ceiling keeps DuckDB's default.
 CRM: generates a world, serves it from the sandbox at HubSpot's default limit (100 requests / 10 s) and
 times `ingest_crm`: records per second and how much of the request budget was used. Both are rates, so a
 subset measures them: past `--crm-max-contacts` contacts (default 10,000, scale S; the M world's 100k
@@ -37,6 +41,7 @@ from typing import Any
 import funnelhouse  # noqa: F401  (telemetry off)
 
 WINDOW_END = date(2026, 11, 20)
+DUCKDB_MEMORY_LIMIT = "3GB"  # as bench_dbt: each DuckDB session of the step stays under the 4 GiB budget
 
 
 def write_web_events(folder: Path, events: int, files: int) -> int:
@@ -142,7 +147,7 @@ def _own_peak_rss_mb() -> float:
     return 0.0
 
 
-def warm_up(work: Path) -> float:
+def warm_up(work: Path, memory_limit: str | None = DUCKDB_MEMORY_LIMIT) -> float:
     """Ingest a 100-event file into a throwaway warehouse, so the timed run pays no one-off imports."""
     from funnelhouse.settings import Settings
     from ingestion.web import ingest_web
@@ -150,7 +155,14 @@ def warm_up(work: Path) -> float:
     folder = work / "warm-up"
     write_web_events(folder, 100, 1)
     started = time.perf_counter()
-    report = ingest_web(Settings(home=work / "warm-up-home", web_events=str(folder), warehouse="duckdb"))
+    report = ingest_web(
+        Settings(
+            home=work / "warm-up-home",
+            web_events=str(folder),
+            warehouse="duckdb",
+            duckdb_memory_limit=memory_limit,
+        )
+    )
     seconds = time.perf_counter() - started
     if not report.ok:
         raise RuntimeError(report.describe())
@@ -159,7 +171,13 @@ def warm_up(work: Path) -> float:
     return seconds
 
 
-def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dict[str, Any]:
+def bench_web(
+    events: int,
+    files: int,
+    work: Path,
+    ceiling_runs: int = 2,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
+) -> dict[str, Any]:
     from funnelhouse.settings import Settings
     from ingestion.web import ingest_web
 
@@ -167,11 +185,13 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
     started = time.perf_counter()
     lines = write_web_events(folder, events, files)
     generate_s = time.perf_counter() - started
-    warm_up_s = warm_up(work)
+    warm_up_s = warm_up(work, memory_limit)
 
     ceilings = [read_json_ceiling(folder, work)]
     home = work / "home"
-    settings = Settings(home=home, web_events=str(folder), warehouse="duckdb")
+    settings = Settings(
+        home=home, web_events=str(folder), warehouse="duckdb", duckdb_memory_limit=memory_limit
+    )
     files_peak_mb = _own_peak_rss_mb()  # writing the files and the warm-up
     _reset_own_peak_rss()
     cpu = time.process_time()
@@ -224,7 +244,12 @@ def bench_web(events: int, files: int, work: Path, ceiling_runs: int = 2) -> dic
 CRM_MAX_CONTACTS = 10_000  # scale S: above it, extraction is measured on a world of this many contacts
 
 
-def bench_crm(contacts: int, work: Path, max_contacts: int = CRM_MAX_CONTACTS) -> dict[str, Any]:
+def bench_crm(
+    contacts: int,
+    work: Path,
+    max_contacts: int = CRM_MAX_CONTACTS,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
+) -> dict[str, Any]:
     from funnelhouse.generator import generate_world
     from funnelhouse.sandbox.testing import running_sandbox
     from funnelhouse.settings import Settings
@@ -236,7 +261,12 @@ def bench_crm(contacts: int, work: Path, max_contacts: int = CRM_MAX_CONTACTS) -
     limit = 100
     with running_sandbox(world, rate_limit=limit) as sandbox:
         os.environ["FUNNELHOUSE_CRM_RATE_LIMIT"] = str(limit)
-        settings = Settings(home=work / "crm-home", crm_url=sandbox.url, crm_token=sandbox.token)
+        settings = Settings(
+            home=work / "crm-home",
+            crm_url=sandbox.url,
+            crm_token=sandbox.token,
+            duckdb_memory_limit=memory_limit,
+        )
         started = time.perf_counter()
         report = ingest_crm(settings)
         seconds = time.perf_counter() - started
@@ -268,16 +298,18 @@ def run(
     crm: bool = True,
     ceiling_runs: int = 2,
     crm_max_contacts: int = CRM_MAX_CONTACTS,
+    memory_limit: str | None = DUCKDB_MEMORY_LIMIT,
 ) -> dict[str, Any]:
-    """Run the selected benchmarks in a scratch folder; returns the figures."""
+    """Run the selected benchmarks in a scratch folder, the ingestion under DuckDB `memory_limit` (None:
+    DuckDB's default); returns the figures."""
     work = Path(tempfile.mkdtemp(prefix="fh-bench-ingest-"))
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"duckdb_memory_limit": memory_limit or "default (80% of memory)"}
     try:
         if web:
-            figures.update(bench_web(events, files, work, ceiling_runs))
+            figures.update(bench_web(events, files, work, ceiling_runs, memory_limit))
             shutil.rmtree(work / "web", ignore_errors=True)
         if crm:
-            figures.update(bench_crm(contacts, work, crm_max_contacts))
+            figures.update(bench_crm(contacts, work, crm_max_contacts, memory_limit))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures
@@ -299,7 +331,16 @@ def main() -> dict[str, Any]:
         default=CRM_MAX_CONTACTS,
         help="CRM world size cap: records/s is a rate, measured on at most this many contacts",
     )
+    parser.add_argument(
+        "--duckdb-memory-limit",
+        default=DUCKDB_MEMORY_LIMIT,
+        help="FUNNELHOUSE_DUCKDB_MEMORY_LIMIT for the ingestion (its file-preparation and warehouse "
+        "sessions each get it): keeps the step under the 4 GiB budget; 'none' for DuckDB's default",
+    )
     args = parser.parse_args()
+    memory_limit = (
+        None if args.duckdb_memory_limit.strip().lower() in ("", "none") else args.duckdb_memory_limit
+    )
     figures = run(
         args.events,
         args.files,
@@ -308,11 +349,13 @@ def main() -> dict[str, Any]:
         crm=not args.skip_crm,
         ceiling_runs=max(1, args.ceiling_runs),
         crm_max_contacts=args.crm_max_contacts,
+        memory_limit=memory_limit,
     )
     if "web_ratio_to_read_json" in figures:
         print(
             f"web: {figures['web_ingest_rows_per_s']:,} rows/s vs read_json {figures['web_read_json_rows_per_s']:,} "
-            f"rows/s (ratio {figures['web_ratio_to_read_json']})"
+            f"rows/s (ratio {figures['web_ratio_to_read_json']}), peak {figures['web_ingest_peak_rss_mb']:,} MiB "
+            f"under DuckDB memory limit {figures['duckdb_memory_limit']}"
         )
     if "crm_records_per_s" in figures:
         subset = (

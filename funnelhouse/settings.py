@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str | None = Field(
         default=None,
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="DuckDB memory limit for dbt builds (e.g. 3GB; DuckDB spills to disk past it). "
+        description="DuckDB memory limit (e.g. 3GB; DuckDB spills to disk past it) for dbt builds and for "
+        "ingestion, where each of its two DuckDB sessions gets the whole limit: the one preparing event files "
+        "is closed before dlt's load into the DuckDB warehouse opens, so they never hold memory at once. "
         "Default: DuckDB's own, 80% of the machine's memory",
     )
 

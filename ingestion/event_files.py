@@ -103,13 +103,30 @@ def ingest_event_files(settings: Settings, source: str, spec: EventSpec, locatio
 
     while pending and report.ok:
         chunk, pending = pending[:FILES_PER_LOAD], pending[FILES_PER_LOAD:]
-        engine = EventFileEngine(spec, file_format, naming)
+        engine = EventFileEngine(
+            spec,
+            file_format,
+            naming,
+            memory_limit=settings.duckdb_memory_limit,
+            temp_directory=out_dir / "duckdb.tmp",
+        )
         if remote_fs is not None:
             engine.register_filesystem(remote_fs)
         written: list[Any] = []
         counts = {"rows": 0, "rejects": 0, "lines": 0, "duplicates": 0, "passes": 0, "line_by_line": 0}
 
         def extract(chunk: list[EventFile], engine: EventFileEngine, written: list[Any], counts: dict) -> Any:
+            try:
+                yield from extract_files(chunk, engine, written, counts)
+            finally:
+                # the ids seen and the last file's rows are not needed while dlt loads: the engine's
+                # session is closed before the destination's opens (also when a file fails the batch),
+                # so the two never hold memory at once and each may use FUNNELHOUSE_DUCKDB_MEMORY_LIMIT
+                engine.close()
+
+        def extract_files(
+            chunk: list[EventFile], engine: EventFileEngine, written: list[Any], counts: dict
+        ) -> Any:
             state = dlt.current.resource_state()
             loaded = state.setdefault("files", {})
             load_id = dlt.current.load_package_state()["load_id"]
@@ -147,7 +164,6 @@ def ingest_event_files(settings: Settings, source: str, spec: EventSpec, locatio
                 counts["lines"] += result.lines
                 counts["duplicates"] += result.duplicates
                 loaded[event_file.key] = event_file.size
-            engine.close()  # the ids seen and the last file's rows are not needed while dlt loads
 
         # the `_rejected` variant is declared while the resource has no hints yet: a variant starts as a
         # copy of the resource's hints, and the events' primary key must not leak into it

@@ -169,7 +169,10 @@ class EventFileEngine:
     """One in-memory DuckDB session for one load: remembers the ids it has seen to drop duplicates.
 
     `parse_with_read_json=False` reads every file line by line: the reference the faster path is tested
-    against.
+    against. `memory_limit` (FUNNELHOUSE_DUCKDB_MEMORY_LIMIT) caps the session's buffer pool (the `seen`
+    ids, `judged`, ...); past it DuckDB spills to `temp_directory`. Without it the session keeps DuckDB's
+    defaults (80% of memory, `.tmp` in the working directory). Insertion order stays preserved: line
+    numbers come from `row_number() OVER ()` over the file as read, and the first delivery of an id wins.
     """
 
     def __init__(
@@ -178,12 +181,20 @@ class EventFileEngine:
         file_format: str,
         normalize_name: Callable[[str], str],
         parse_with_read_json: bool = True,
+        *,
+        memory_limit: str | None = None,
+        temp_directory: Path | None = None,
     ):
         self.spec = spec
         self.parse_with_read_json = parse_with_read_json
         self.file_format = file_format
         self.normalize_name = normalize_name
-        self.con = duckdb.connect()
+        config: dict[str, str] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+            if temp_directory is not None:
+                config["temp_directory"] = str(temp_directory)
+        self.con = duckdb.connect(config=config)
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("CREATE TEMP TABLE seen (id VARCHAR)")
         # the structure known so far in this load (the files of one feed share it), and one line for

@@ -101,7 +101,11 @@ def test_sessions_carry_over_between_incremental_runs(duckdb_build) -> None:
     for marts in (duckdb_build.incremental_marts, duckdb_build.marts):
         columns, rows = marts["intermediate.int_web__sessions"]
         sessions = sorted(
-            (row[columns.index("anonymous_id")], row[columns.index("session_number")], row[columns.index("events")])
+            (
+                row[columns.index("anonymous_id")],
+                row[columns.index("session_number")],
+                row[columns.index("events")],
+            )
             for row in rows
             if row[columns.index("anonymous_id")] in ("anon-bridge", "anon-merge")
         )
