@@ -33,12 +33,6 @@ rule_day_points as (
     group by events.person_id, rules.rule_id, events.event_date
 ),
 
-first_days as (
-    select person_id, rule_id, min(event_date) as first_date
-    from rule_day_points
-    group by person_id, rule_id
-),
-
 {% if is_incremental() %}
 changed_people as (
     -- Events before the recomputed window that this run (re)processed: late events, stitched history.
@@ -47,37 +41,63 @@ changed_people as (
     where _processed_at > (select max(_processed_at) from {{ this }})
       and event_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
 ),
+
+-- Materialised (both engines honour the keyword): otherwise the optimiser pairs every person's event
+-- days with every earlier day and filters the changed people out afterwards.
+changed_rule_day_points as materialized (
+    select rule_day_points.*
+    from rule_day_points
+    inner join changed_people
+        on changed_people.person_id = rule_day_points.person_id
+),
+
+window_start as (
+    select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} as first_day from {{ this }}
+),
 {% endif %}
 
-{{ day_spine('first_days', 'changed_people', ['person_id', 'rule_id']) }},
+scored_days as (
+    -- Each day a person's rule is scored on, paired with each of its event days up to that day: the
+    -- days from a rule's first event day to the as-of day, without a separate spine to join back.
+    -- Incrementally: everyone's days in the recomputed window, and every earlier day of changed people.
+    select rule_day_points.*, days.score_date
+    from rule_day_points
+    inner join {{ ref('int_calendar__days') }} as days
+        on days.score_date >= rule_day_points.event_date
+    {% if is_incremental() %}
+    where days.score_date >= (select first_day from window_start)
+    union all
+    select changed_rule_day_points.*, days.score_date
+    from changed_rule_day_points
+    inner join {{ ref('int_calendar__days') }} as days
+        on days.score_date >= changed_rule_day_points.event_date
+    where days.score_date < (select first_day from window_start)
+    {% endif %}
+),
 
 decayed as (
     select
-        spine.person_id,
-        spine.score_date,
-        spine.rule_id,
+        scored_days.person_id,
+        scored_days.score_date,
+        scored_days.rule_id,
         sum(
-            rule_day_points.raw_points
+            scored_days.raw_points
             * case when rules.decays = 1
                    then power(
                        1 - {{ contract_setting('decay_percent') }} / 100.0,
-                       floor({{ dbt.datediff('rule_day_points.event_date', 'spine.score_date', 'day') }}
+                       floor({{ dbt.datediff('scored_days.event_date', 'scored_days.score_date', 'day') }}
                              / {{ contract_setting('decay_every_days') }})
                    )
                    else 1 end
         ) as decayed_points,
-        sum(case when rule_day_points.event_date = spine.score_date then rule_day_points.raw_points else 0 end)
+        sum(case when scored_days.event_date = scored_days.score_date then scored_days.raw_points else 0 end)
             as points_today,
-        sum(case when rule_day_points.event_date = spine.score_date then rule_day_points.events else 0 end)
+        sum(case when scored_days.event_date = scored_days.score_date then scored_days.events else 0 end)
             as events_today,
-        sum(rule_day_points.events) as events_to_date
-    from spine
-    inner join rule_day_points
-        on rule_day_points.person_id = spine.person_id
-       and rule_day_points.rule_id = spine.rule_id
-       and rule_day_points.event_date <= spine.score_date
-    inner join rules on rules.rule_id = spine.rule_id
-    group by spine.person_id, spine.score_date, spine.rule_id
+        sum(scored_days.events) as events_to_date
+    from scored_days
+    inner join rules on rules.rule_id = scored_days.rule_id
+    group by scored_days.person_id, scored_days.score_date, scored_days.rule_id
 )
 
 select
