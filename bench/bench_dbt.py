@@ -140,9 +140,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--duckdb-threads",
-        default="1",
-        help="FUNNELHOUSE_DBT_THREADS for the DuckDB builds: models built side by side share DuckDB's memory "
-        "limit (two heavy ones run out of it at 100k contacts), and DuckDB already uses every core for one",
+        default="2",
+        help="FUNNELHOUSE_DBT_THREADS for the DuckDB builds (the project's default, as the PostgreSQL builds "
+        "use): the data tests and small models run side by side; models built together share DuckDB's "
+        "memory limit, so if two heavy ones run out of it at a larger scale, 1 builds one model at a time",
     )
     options = parser.parse_args()
 
