@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key='engagement_event_id',
     incremental_strategy='delete+insert',
-    post_hook="delete from {{ this }} where person_id not in (select person_id from {{ ref('int_people__persons') }})"
+    post_hook="{{ delete_rows_of_people_gone() }}"
 ) }}
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no

@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date', 'rule_id'],
     incremental_strategy='delete+insert',
-    post_hook="delete from {{ this }} where person_id not in (select person_id from {{ ref('int_people__persons') }})"
+    post_hook="{{ delete_rows_of_people_gone() }}"
 ) }}
 {#- One row per person, day and engagement rule, from the first day the rule scored for the person to
     the as-of day: the rule's points on that day after decay (step decay: `decay_percent` lost every

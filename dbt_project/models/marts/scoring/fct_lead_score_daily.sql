@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date'],
     incremental_strategy='delete+insert',
-    post_hook="delete from {{ this }} where person_id not in (select person_id from {{ ref('int_people__persons') }})"
+    post_hook="{{ delete_rows_of_people_gone() }}"
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
