@@ -72,7 +72,9 @@ def _seconds_by_layer(settings: Settings) -> dict[str, float]:
         owner = node.get("attached_node") or result["unique_id"]
         path = manifest.get(owner, node).get("original_file_path", "")
         parts = path.split("/")
-        if parts[0] != "models":
+        if parts[0] == "tests":
+            layer = "singular_tests"  # tests/*.sql: checks across models, attached to none
+        elif parts[0] != "models":
             layer = "seeds"
         elif parts[1] == "marts":
             layer = "/".join(parts[1:3])

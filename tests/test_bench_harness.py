@@ -216,3 +216,29 @@ def test_a_run_stopped_part_way_keeps_the_steps_it_finished(results_dir: Path, m
     saved = json.loads(whole.read_text())
     assert [step["name"] for step in saved["steps"]] == list(bench_run.STEP_NAMES)
     assert saved["partial"] is False
+
+
+def test_dbt_seconds_are_split_by_layer_with_singular_tests_apart(tmp_path: Path) -> None:
+    from bench.bench_dbt import _seconds_by_layer
+    from funnelhouse.settings import Settings
+
+    target = tmp_path / "dbt" / "target"
+    target.mkdir(parents=True)
+    nodes = {
+        "model.fh.stg_a": {"original_file_path": "models/staging/web/stg_a.sql"},
+        "test.fh.unique_stg_a": {
+            "original_file_path": "models/staging/web/_stg.yml",
+            "attached_node": "model.fh.stg_a",
+        },
+        "model.fh.fct_b": {"original_file_path": "models/marts/scoring/fct_b.sql"},
+        "seed.fh.rules": {"original_file_path": "seeds/contract/rules.csv"},
+        "test.fh.assert_adds_up": {"original_file_path": "tests/assert_adds_up.sql", "attached_node": None},
+    }
+    seconds = {"model.fh.stg_a": 2.0, "test.fh.unique_stg_a": 0.5, "model.fh.fct_b": 3.0,
+               "seed.fh.rules": 0.25, "test.fh.assert_adds_up": 1.5}  # fmt: skip
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    (target / "run_results.json").write_text(
+        json.dumps({"results": [{"unique_id": k, "execution_time": v} for k, v in seconds.items()]})
+    )
+    layers = _seconds_by_layer(Settings(home=tmp_path, warehouse="duckdb"))
+    assert layers == {"marts/scoring": 3.0, "seeds": 0.25, "singular_tests": 1.5, "staging": 2.5}
