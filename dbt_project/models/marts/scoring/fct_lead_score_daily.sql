@@ -72,7 +72,37 @@ changed_people as (
 ),
 {% endif %}
 
-{{ day_spine('first_days', 'changed_people', ['person_id']) }},
+{% if is_incremental() %}
+-- Materialised (both engines honour the keyword): otherwise the optimiser enumerates every person's
+-- days first and filters the changed people out of them afterwards (6M rows at 100k contacts).
+changed_first_days as materialized (
+    select first_days.person_id, first_days.first_date
+    from first_days
+    inner join changed_people
+        on changed_people.person_id = first_days.person_id
+),
+
+window_start as (
+    select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} as first_day from {{ this }}
+),
+{% endif %}
+
+spine as (
+    -- incrementally: everyone's days in the recomputed window, and every earlier day of changed people
+    select first_days.person_id, days.score_date
+    from first_days
+    inner join {{ ref('int_calendar__days') }} as days
+        on days.score_date >= first_days.first_date
+    {% if is_incremental() %}
+    where days.score_date >= (select first_day from window_start)
+    union all
+    select changed_first_days.person_id, days.score_date
+    from changed_first_days
+    inner join {{ ref('int_calendar__days') }} as days
+        on days.score_date >= changed_first_days.first_date
+    where days.score_date < (select first_day from window_start)
+    {% endif %}
+),
 
 engagement_totals as (
     select
