@@ -37,6 +37,6 @@ deduplicated as (
 )
 
 select event_id, message_id, email, event_type, occurred_at, url, category, categories, campaign, asset,
-       reason, bounce_type
+       reason, bounce_type, {{ run_started_timestamp() }} as _processed_at
 from deduplicated
 where copy_number = 1

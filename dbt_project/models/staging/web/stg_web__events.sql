@@ -53,6 +53,7 @@ deduplicated as (
 select
     event_id, event_type, event_name, page_name, anonymous_id, user_id, occurred_at, received_at,
     page_url, page_path, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-    asset_id, form_id, traits_email, traits_first_name, traits_last_name, traits_company
+    asset_id, form_id, traits_email, traits_first_name, traits_last_name, traits_company,
+    {{ run_started_timestamp() }} as _processed_at
 from deduplicated
 where copy_number = 1
