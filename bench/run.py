@@ -218,6 +218,7 @@ def run_scale(
     scale_name: str,
     only: set[str] | None = None,
     dbt_engines: str = "duckdb,postgres",
+    reuse_dbt_raw: bool = False,
     after_step: Callable[[dict[str, StepResult]], None] | None = None,
 ) -> tuple[dict[str, StepResult], dict[str, dict[str, Any]]]:
     """Run every step (or `only` those named) at one scale; returns the results and the ratios.
@@ -254,7 +255,8 @@ def run_scale(
         ingest_argv(scale),
         missing="bench/bench_ingest.py does not exist yet (issue 3, ingestion): not measured",
     )
-    run("dbt", python_step("bench.bench_dbt", *size, "--workdir", str(work), "--engines", dbt_engines))
+    dbt = ["--workdir", str(work), "--engines", dbt_engines, *(["--reuse-raw"] if reuse_dbt_raw else [])]
+    run("dbt", python_step("bench.bench_dbt", *size, *dbt))
     quality = [
         "--events",
         str(scale.quality_events),
@@ -347,6 +349,12 @@ def main(argv: list[str] | None = None) -> int:
         default="duckdb,postgres",
         help="engines of the dbt step (both by default: their ratio is a figure)",
     )
+    parser.add_argument(
+        "--reuse-dbt-raw",
+        action="store_true",
+        help="the dbt step reuses the raw layer an earlier run loaded into bench/work/<scale>/raw.duckdb"
+        " (at L: the world's 38 GB of JSON can then be deleted first)",
+    )
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
     if only and not only <= set(STEP_NAMES):
@@ -370,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         args.scale,
         only,
         args.dbt_engines,
+        args.reuse_dbt_raw,
         after_step=(lambda so_far: save(so_far, False)) if record else None,
     )
     print()
