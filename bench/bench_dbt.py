@@ -120,13 +120,40 @@ def bench_engine(settings: Settings, raw: Path, end: date) -> dict:
     }
 
 
+def prepare_raw(options: argparse.Namespace, workdir: Path, end: date) -> tuple[Path, dict]:
+    """The raw layer the builds copy from: `--raw`, or `<workdir>/raw.duckdb` reused (`--reuse-raw`), or
+    the world (generated in `<workdir>/world` if missing) loaded into it. Returns it and its figures."""
+    raw = options.raw or workdir / "raw.duckdb"
+    if options.raw is not None or (options.reuse_raw and raw.exists()):
+        # The world is only needed to load the raw layer: a reused one lets L run without its 38 GB of JSON.
+        return raw, {"raw_reused": True}
+    world = workdir / "world"
+    started = time.perf_counter()
+    if not world.exists():
+        generate_world(out=world, contacts=options.contacts, days=options.days, seed=options.seed, end=end)
+    figures: dict = {"raw_reused": False, "generate_s": round(time.perf_counter() - started, 2)}
+    started = time.perf_counter()
+    # Loaded under another name and renamed once whole, so an existing raw.duckdb is always a whole one.
+    loading = raw.with_name(raw.name + ".loading")
+    for stale in (raw, loading, Path(f"{loading}.wal")):
+        stale.unlink(missing_ok=True)
+    load_world_duckdb(loading, world)
+    if Path(f"{loading}.wal").exists():
+        Path(f"{loading}.wal").rename(f"{raw}.wal")
+    loading.rename(raw)
+    figures["raw_load_s"] = round(time.perf_counter() - started, 2)
+    return raw, figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--end", default="2026-11-20")
-    parser.add_argument("--engines", default="duckdb,postgres")
+    parser.add_argument(
+        "--engines", default="duckdb,postgres", help="'' loads the raw layer and builds nothing"
+    )
     parser.add_argument("--postgres-admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--workdir", type=Path, default=None, help="Keep the world and warehouses here")
     parser.add_argument(
@@ -156,38 +183,16 @@ def main() -> None:
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="fh-bench-dbt-"))
     end = date.fromisoformat(options.end)
-    world = workdir / "world"
     result: dict = {
         "contacts": options.contacts,
         "days": options.days,
         "duckdb_memory_limit": options.duckdb_memory_limit,
         "duckdb_dbt_threads": options.duckdb_threads,
     }
-    raw = options.raw or workdir / "raw.duckdb"
-    reuse = options.raw is not None or (options.reuse_raw and raw.exists())
-    result["raw_reused"] = reuse
-    if not reuse:
-        # The world is only needed to load the raw layer: a reused raw layer lets L run without its
-        # 38 GB of JSON on disk.
-        started = time.perf_counter()
-        if not world.exists():
-            generate_world(
-                out=world, contacts=options.contacts, days=options.days, seed=options.seed, end=end
-            )
-        result["generate_s"] = round(time.perf_counter() - started, 2)
-        started = time.perf_counter()
-        # Loaded under another name and renamed when complete, so an existing raw.duckdb is a whole one.
-        loading = raw.with_name(raw.name + ".loading")
-        raw.unlink(missing_ok=True)
-        loading.unlink(missing_ok=True)
-        Path(f"{loading}.wal").unlink(missing_ok=True)
-        load_world_duckdb(loading, world)
-        if Path(f"{loading}.wal").exists():
-            Path(f"{loading}.wal").rename(f"{raw}.wal")
-        loading.rename(raw)
-        result["raw_load_s"] = round(time.perf_counter() - started, 2)
+    raw, raw_figures = prepare_raw(options, workdir, end)
+    result.update(raw_figures)
     try:
-        for engine in options.engines.split(","):
+        for engine in filter(None, options.engines.split(",")):  # none: only load the raw layer
             home = workdir / f"home_{engine}"
             shutil.rmtree(home, ignore_errors=True)
             if engine == "postgres":

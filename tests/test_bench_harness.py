@@ -242,3 +242,72 @@ def test_dbt_seconds_are_split_by_layer_with_singular_tests_apart(tmp_path: Path
     )
     layers = _seconds_by_layer(Settings(home=tmp_path, warehouse="duckdb"))
     assert layers == {"marts/scoring": 3.0, "seeds": 0.25, "singular_tests": 1.5, "staging": 2.5}
+
+
+def _raw_options(**overrides):
+    import argparse
+
+    values = {"raw": None, "reuse_raw": True, "contacts": 10, "days": 2, "seed": 1} | overrides
+    return argparse.Namespace(**values)
+
+
+def test_the_dbt_step_reuses_a_loaded_raw_layer_without_the_world(tmp_path: Path, monkeypatch) -> None:
+    """At L the world's 38 GB of JSON and the builds do not fit on disk together: a raw layer loaded by an
+    earlier run is reused, and nothing regenerates the deleted world."""
+    from datetime import date
+
+    from bench import bench_dbt
+
+    def no_world(**_):
+        raise AssertionError("the world was generated although the raw layer is there")
+
+    monkeypatch.setattr(bench_dbt, "generate_world", no_world)
+    (tmp_path / "raw.duckdb").write_bytes(b"loaded earlier")
+    raw, figures = bench_dbt.prepare_raw(_raw_options(), tmp_path, date(2026, 11, 20))
+    assert raw == tmp_path / "raw.duckdb"
+    assert figures == {"raw_reused": True}
+    assert not (tmp_path / "world").exists()
+
+
+def test_a_raw_load_that_fails_part_way_leaves_no_raw_layer_to_reuse(tmp_path: Path, monkeypatch) -> None:
+    from datetime import date
+
+    from bench import bench_dbt
+
+    monkeypatch.setattr(bench_dbt, "generate_world", lambda out, **_: out.mkdir(parents=True))
+
+    def interrupted_load(database: Path, world: Path) -> None:
+        database.write_bytes(b"half a raw layer")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench_dbt, "load_world_duckdb", interrupted_load)
+    with pytest.raises(KeyboardInterrupt):
+        bench_dbt.prepare_raw(_raw_options(), tmp_path, date(2026, 11, 20))
+    assert not (tmp_path / "raw.duckdb").exists()
+
+    def whole_load(database: Path, world: Path) -> None:
+        assert world == tmp_path / "world"
+        database.write_bytes(b"the whole raw layer")
+
+    monkeypatch.setattr(bench_dbt, "load_world_duckdb", whole_load)
+    raw, figures = bench_dbt.prepare_raw(_raw_options(), tmp_path, date(2026, 11, 20))
+    assert raw.read_bytes() == b"the whole raw layer"
+    assert figures["raw_reused"] is False and "raw_load_s" in figures
+    assert not list(tmp_path.glob("*.loading*"))
+
+
+def test_the_driver_passes_reuse_of_the_raw_layer_to_the_dbt_step(monkeypatch, tmp_path: Path) -> None:
+    from bench import run as bench_run
+
+    monkeypatch.setattr(bench_run, "WORK_ROOT", tmp_path / "work")
+    argvs: dict[str, list[str]] = {}
+
+    def fake_step(name, argv, timeout_s, cwd):
+        argvs[name] = argv
+        return StepResult(name, True, 1.0, 10.0, {})
+
+    monkeypatch.setattr(bench_run, "run_step", fake_step)
+    bench_run.main(["--scale", "XS", "--only", "dbt", "--reuse-dbt-raw"])
+    assert "--reuse-raw" in argvs["dbt"]
+    bench_run.main(["--scale", "XS", "--only", "dbt"])
+    assert "--reuse-raw" not in argvs["dbt"]
