@@ -88,7 +88,7 @@ def _load_raw(settings: Settings, raw: Path, last_day: date, part: str) -> float
     """Give the engine its part of the raw file (see bench/raw_bulk_load.py); returns seconds."""
     started = time.perf_counter()
     if settings.warehouse == "duckdb":
-        copy_raw_to_duckdb(raw, settings.duckdb_path, last_day, part)
+        copy_raw_to_duckdb(raw, settings.duckdb_path, last_day, part, settings.duckdb_memory_limit)
     else:
         copy_raw_to_postgres(raw, settings.postgres_dsn, last_day, part)
     return round(time.perf_counter() - started, 2)
