@@ -120,6 +120,32 @@ def _ratio_value(run: dict[str, Any] | None, name: str) -> Any:
     return info.get("value") if isinstance(info, dict) else None
 
 
+# Whole-scale ratios that run.py computes over the steps of one run. A scale measured step by step (M, L)
+# needs them over every step's latest record, so the table recomputes them from those records.
+MEMORY_BUDGET_MIB = 4096.0  # every step's peak RSS must stay under 4 GiB
+ACROSS_STEPS = ("max_peak_rss_over_4gib", "steps_completed")
+
+
+def _across_latest_steps(runs: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """`max_peak_rss_over_4gib` or `steps_completed` over the latest record of each step in `runs`."""
+    latest: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        for step in run.get("steps", []):
+            latest[step["name"]] = step
+    if not latest:
+        return None
+    if name == "steps_completed":
+        ok = sum(1 for step in latest.values() if step["ok"])
+        value = round(ok / len(latest), 3)
+        return {"value": value, "met": value >= 1.0, "note": f"{ok} of {len(latest)} steps ok"}
+    measured = [step for step in latest.values() if step.get("peak_rss_mb")]
+    if not measured:
+        return None
+    worst = max(measured, key=lambda step: step["peak_rss_mb"])
+    value = round(worst["peak_rss_mb"] / MEMORY_BUDGET_MIB, 3)
+    return {"value": value, "met": value <= 1.0, "note": f"step {worst['name']}"}
+
+
 def _run_label(run: dict[str, Any]) -> str:
     return f"{run['recorded_at'][:16].replace('T', ' ')} `{run['git_commit']}`"
 
@@ -176,6 +202,21 @@ def write_results_md() -> None:
                 "|---|---|---|---|---|---|---|",
             ]
             for name in ratio_names:
+                if name in ACROSS_STEPS:
+                    info = _across_latest_steps(scale_runs, name)
+                    before = _across_latest_steps(scale_runs[:-1], name)
+                    if info is not None:
+                        target = next(
+                            run["ratios"][name]["target"]
+                            for run in scale_runs
+                            if name in run.get("ratios", {})
+                        )
+                        lines.append(
+                            f"| {name} | each step's latest | {_fmt(info['value'])} | "
+                            f"{_fmt(before and before['value'])} | {target} | {_fmt(info['met'])} | "
+                            f"{info['note']} |"
+                        )
+                        continue
                 latest, previous = _latest_two(
                     scale_runs, lambda run, n=name: _ratio_value(run, n) is not None
                 )

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import StepResult, python_step, run_step
-from bench.record import flatten, save_run
+from bench.record import MEMORY_BUDGET_MIB, flatten, save_run
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 WORK_ROOT = BENCH_DIR / "work"
-MEMORY_BUDGET_MIB = 4096.0  # every step's peak RSS must stay under 4 GiB
 STEP_NAMES = (
     "generate",
     "ingest",

@@ -218,6 +218,49 @@ def test_a_run_stopped_part_way_keeps_the_steps_it_finished(results_dir: Path, m
     assert saved["partial"] is False
 
 
+def test_whole_scale_memory_and_completion_cover_every_steps_latest_record(results_dir: Path, monkeypatch):
+    """L is measured in separate invocations: the heaviest step and a failed step recorded in an earlier
+    run still count in the scale's max_peak_rss_over_4gib and steps_completed."""
+    times = iter(datetime(2026, 12, 6, hour, 0, 0, tzinfo=UTC) for hour in (1, 2, 3, 4))
+
+    class _Clock:
+        @staticmethod
+        def now(tz):
+            return next(times)
+
+    monkeypatch.setattr(record, "datetime", _Clock)
+
+    def save(*steps: StepResult) -> None:
+        by_name = {step.name: step for step in steps}
+        record.save_run("XS", [step.as_dict() for step in steps], compute_ratios(by_name, "XS"), partial=True)
+
+    save(StepResult("dbt", True, 10.0, 3_686.4, {}), StepResult("quality", False, 1.0, 100.0, error="boom"))
+    save(StepResult("quality", True, 2.0, 409.6, {}))
+    save(StepResult("ingest", True, 5.0, 2_048.0, {}))
+
+    rows = {
+        cells[0]: cells
+        for line in record.RESULTS_MD.read_text().splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+    # ratio | run | latest | previous | target | met | note
+    assert rows["max_peak_rss_over_4gib"][2:4] == ["0.9", "0.9"]
+    assert rows["max_peak_rss_over_4gib"][5:] == ["yes", "step dbt"]
+    assert rows["steps_completed"][2:4] == ["1", "1"]
+    assert rows["steps_completed"][6] == "3 of 3 steps ok"
+
+    save(StepResult("dbt", False, 1.0, 4_505.6, {}, error="out of memory"))
+    rows = {
+        cells[0]: cells
+        for line in record.RESULTS_MD.read_text().splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+    assert rows["max_peak_rss_over_4gib"][2:4] == ["1.1", "0.9"]
+    assert rows["max_peak_rss_over_4gib"][5] == "no"
+    assert rows["steps_completed"][2:4] == ["0.667", "1"]
+    assert rows["steps_completed"][5:] == ["no", "2 of 3 steps ok"]
+
+
 def test_dbt_seconds_are_split_by_layer_with_singular_tests_apart(tmp_path: Path) -> None:
     from bench.bench_dbt import _seconds_by_layer
     from funnelhouse.settings import Settings
