@@ -1,7 +1,8 @@
-"""A contact created after CRM activities were logged against it (a late-created or merged contact): the
-next incremental build gives its person those activities, as a full refresh does (issue 4: incremental
-models equal a full refresh). The activities' own timestamps are old, so only the "person became known
-in the window" rule brings them in.
+"""CRM activities linked to a person after the fact: a contact created after activities were logged
+against it (a late-created or merged contact), or an old activity newly associated with a contact known
+for long. The next incremental build gives the person those activities, as a full refresh does (issue 4:
+incremental models equal a full refresh), although the activities' own timestamps are old: the stream
+takes every activity-person pair it does not hold yet.
 
 Works on a copy of the DuckDB warehouse the session's `duckdb_build` left; the CRM change is made in its
 raw layer, as the next extraction would load it.
@@ -10,6 +11,7 @@ raw layer, as the next extraction would load it.
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from conftest import NO_TESTS, SCORING_LAYER
@@ -79,3 +81,73 @@ def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(duckdb_b
     with open_warehouse(settings, read_only=True) as wh:
         full = _stream(wh)
     assert incremental == full
+
+
+def _score_history(wh, person_id: str) -> list[tuple]:
+    return wh.fetchall(
+        "select score_date, rule_id, points from intermediate.int_scoring__engagement_daily"
+        " where person_id = ? order by 1, 2",
+        [person_id],
+    )
+
+
+def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_stream(
+    duckdb_build, tmp_path: Path
+) -> None:
+    """A rep associates an old call with another contact who has long been known: neither the call's
+    nor the contact's own time is in the lookback window (HubSpot does not move an activity's
+    last-modified time for a new association), yet the next build gives that contact's person the
+    call and its points, as a full refresh does."""
+    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
+    settings.ensure_home()
+    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+    with open_warehouse(settings) as wh:
+        [(activity_type, activity_id, occurred_at, linked_person)] = wh.fetchall(
+            f"select split_part(engagement_event_id, ':', 2), source_event_id, occurred_at, person_id"
+            f" from {STREAM} where source = 'crm' order by occurred_at, engagement_event_id limit 1"
+        )
+        [(now,)] = wh.fetchall("select max(received_at) from raw_web.events")
+        assert (now.replace(tzinfo=None) - occurred_at).days > 5  # older than the lookback window
+        [(contact_id,)] = wh.fetchall(
+            "select min(to_object_id) from raw_hubspot.associations"
+            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'",
+            [activity_type + "s", activity_id],
+        )
+        # another contact, created before the window, whose person does not have the activity
+        [(other_contact, other_person)] = wh.fetchall(
+            "select contacts.contact_id, links.person_id"
+            " from staging.stg_hubspot__contacts as contacts"
+            " inner join intermediate.int_people__contact_persons as links"
+            "   on links.contact_id = contacts.contact_id"
+            " where links.person_id <> ? and contacts.created_at < ?"
+            " order by contacts.contact_id limit 1",
+            [linked_person, now.replace(tzinfo=None) - timedelta(days=10)],
+        )
+        history_before = _score_history(wh, other_person)
+        wh.execute(
+            "insert into raw_hubspot.associations select * replace (? as to_object_id)"
+            " from raw_hubspot.associations"
+            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'"
+            " and to_object_id = ?",
+            [other_contact, activity_type + "s", activity_id, contact_id],
+        )
+        wh.commit()
+
+    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        new_rows = wh.fetchall(
+            f"select source_event_id, occurred_at from {STREAM} where person_id = ? and source = 'crm'"
+            " and source_event_id = ?",
+            [other_person, activity_id],
+        )
+        incremental = _stream(wh)
+        incremental_history = _score_history(wh, other_person)
+    assert new_rows == [(activity_id, occurred_at)]
+    assert incremental_history != history_before  # the call scores for its new person
+
+    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        full = _stream(wh)
+        full_history = _score_history(wh, other_person)
+    assert incremental == full
+    assert incremental_history == full_history

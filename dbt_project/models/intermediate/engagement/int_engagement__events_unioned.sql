@@ -7,8 +7,10 @@
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no
     mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`,
-    plus every event of visitors who identified and of people who became known in that window (web,
-    e-mail and CRM activities alike), so stitching applies to their earlier events. -#}
+    plus every event of visitors who identified and of people who became known in that window (web and
+    e-mail), so stitching applies to their earlier events; CRM activities changed in that window, and
+    every activity-person pair the table does not hold yet (a contact created or merged after the
+    activity was logged, an activity newly associated with a contact it was not linked to). -#}
 {%- if is_incremental() -%}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
 {%- endif %}
@@ -62,10 +64,10 @@ crm_links as (
       and associations.to_object_type = 'contacts'
 ),
 
+{%- set crm_event_id = dbt.concat(["'crm:'", "engagements.engagement_type", "':'", "engagements.engagement_id", "':'", "crm_links.person_id"]) %}
 crm as (
     select
-        {{ dbt.concat(["'crm:'", "engagements.engagement_type", "':'", "engagements.engagement_id", "':'", "crm_links.person_id"]) }}
-            as engagement_event_id,
+        {{ crm_event_id }} as engagement_event_id,
         crm_links.person_id,
         'crm' as source,
         engagements.engagement_id as source_event_id,
@@ -78,15 +80,16 @@ crm as (
     inner join crm_links
         on crm_links.engagement_id = engagements.engagement_id
     {% if is_incremental() %}
-    left join {{ ref('int_people__persons') }} as persons
-        on persons.person_id = crm_links.person_id
+    left join (select engagement_event_id from {{ this }} where source = 'crm') as stored
+        on stored.engagement_event_id = {{ crm_event_id }}
     {% endif %}
     where not engagements.is_deleted
       and engagements.occurred_at is not null
     {% if is_incremental() %}
-      -- changed activities, and every activity of a person who became known in the window (a contact
-      -- created after activities were logged against its address, a merge), as for e-mail events
-      and (engagements.updated_at >= {{ cutoff }} or persons.known_since >= {{ cutoff }})
+      -- changed activities, and every activity-person pair not stored yet: the activity of a person who
+      -- became known later (a contact created after activities were logged against it, a merge), or a
+      -- link added to an old activity and an old contact (neither one's own time says so)
+      and (engagements.updated_at >= {{ cutoff }} or stored.engagement_event_id is null)
     {% endif %}
 ),
 
