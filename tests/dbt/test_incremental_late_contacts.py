@@ -11,12 +11,14 @@ raw layer, as the next extraction would load it.
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from conftest import NO_TESTS, SCORING_LAYER
 
 from funnelhouse.dbt_runner import run_dbt
+from funnelhouse.settings import Settings
 from funnelhouse.warehouse import open_warehouse
 
 NEW_CONTACT_ID = "990001"
@@ -30,40 +32,66 @@ def _stream(wh) -> list[tuple]:
     )
 
 
-def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(duckdb_build, tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class OldActivity:
+    """The oldest scored CRM activity, one contact it is associated with, and the world's "now"."""
+
+    activity_type: str
+    activity_id: str
+    occurred_at: datetime
+    person_id: str
+    contact_id: str
+    now: datetime
+
+
+def _warehouse_copy(duckdb_build, tmp_path: Path) -> Settings:
     settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
     settings.ensure_home()
     shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+    return settings
+
+
+def _oldest_scored_activity(wh) -> OldActivity:
+    [(activity_type, activity_id, occurred_at, person_id)] = wh.fetchall(
+        f"select split_part(engagement_event_id, ':', 2), source_event_id, occurred_at, person_id"
+        f" from {STREAM} where source = 'crm' order by occurred_at, engagement_event_id limit 1"
+    )
+    [(now,)] = wh.fetchall("select max(received_at) from raw_web.events")
+    assert (now.replace(tzinfo=None) - occurred_at).days > 5  # older than the lookback window
+    [(contact_id,)] = wh.fetchall(
+        "select min(to_object_id) from raw_hubspot.associations"
+        " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'",
+        [activity_type + "s", activity_id],
+    )
+    return OldActivity(activity_type, activity_id, occurred_at, person_id, contact_id, now)
+
+
+def _associate(wh, activity: OldActivity, contact_id: str) -> None:
+    """The activity is also associated with `contact_id`, as the next extraction would load it."""
+    wh.execute(
+        "insert into raw_hubspot.associations select * replace (? as to_object_id)"
+        " from raw_hubspot.associations"
+        " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'"
+        " and to_object_id = ?",
+        [contact_id, activity.activity_type + "s", activity.activity_id, activity.contact_id],
+    )
+
+
+def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(duckdb_build, tmp_path: Path) -> None:
+    settings = _warehouse_copy(duckdb_build, tmp_path)
     with open_warehouse(settings) as wh:
-        # the oldest scored CRM activity, and the association that links it to its contact
-        [(activity_type, activity_id, occurred_at)] = wh.fetchall(
-            f"select split_part(engagement_event_id, ':', 2), source_event_id, occurred_at from {STREAM}"
-            " where source = 'crm' order by occurred_at, engagement_event_id limit 1"
-        )
-        [(now,)] = wh.fetchall("select max(received_at) from raw_web.events")
-        assert (now.replace(tzinfo=None) - occurred_at).days > 5  # older than the lookback window
-        [(contact_id,)] = wh.fetchall(
-            "select min(to_object_id) from raw_hubspot.associations"
-            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'",
-            [activity_type + "s", activity_id],
-        )
+        activity = _oldest_scored_activity(wh)
         # A new contact, created now, that the old activity is also associated with.
         # (HubSpot's `createdate` property, which staging prefers, says the same as the object's time)
-        created = now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        created = activity.now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         wh.execute(
             "insert into raw_hubspot.contacts select * replace ("
             " ? as id, ? as email, ?::timestamptz as created_at, ?::timestamptz as updated_at,"
             " ? as createdate, ? as lastmodifieddate)"
             " from raw_hubspot.contacts where id = ?",
-            [NEW_CONTACT_ID, NEW_EMAIL, now, now, created, created, contact_id],
+            [NEW_CONTACT_ID, NEW_EMAIL, activity.now, activity.now, created, created, activity.contact_id],
         )
-        wh.execute(
-            "insert into raw_hubspot.associations select * replace (? as to_object_id)"
-            " from raw_hubspot.associations"
-            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'"
-            " and to_object_id = ?",
-            [NEW_CONTACT_ID, activity_type + "s", activity_id, contact_id],
-        )
+        _associate(wh, activity, NEW_CONTACT_ID)
         wh.commit()
 
     assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
@@ -75,7 +103,7 @@ def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(duckdb_b
             f"select source_event_id, occurred_at from {STREAM} where person_id = ?", [person_id]
         )
         incremental = _stream(wh)
-    assert new_rows == [(activity_id, occurred_at)]
+    assert new_rows == [(activity.activity_id, activity.occurred_at)]
 
     assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
     with open_warehouse(settings, read_only=True) as wh:
@@ -98,21 +126,9 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
     nor the contact's own time is in the lookback window (HubSpot does not move an activity's
     last-modified time for a new association), yet the next build gives that contact's person the
     call and its points, as a full refresh does."""
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+    settings = _warehouse_copy(duckdb_build, tmp_path)
     with open_warehouse(settings) as wh:
-        [(activity_type, activity_id, occurred_at, linked_person)] = wh.fetchall(
-            f"select split_part(engagement_event_id, ':', 2), source_event_id, occurred_at, person_id"
-            f" from {STREAM} where source = 'crm' order by occurred_at, engagement_event_id limit 1"
-        )
-        [(now,)] = wh.fetchall("select max(received_at) from raw_web.events")
-        assert (now.replace(tzinfo=None) - occurred_at).days > 5  # older than the lookback window
-        [(contact_id,)] = wh.fetchall(
-            "select min(to_object_id) from raw_hubspot.associations"
-            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'",
-            [activity_type + "s", activity_id],
-        )
+        activity = _oldest_scored_activity(wh)
         # another contact, created before the window, whose person does not have the activity
         [(other_contact, other_person)] = wh.fetchall(
             "select contacts.contact_id, links.person_id"
@@ -121,16 +137,10 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
             "   on links.contact_id = contacts.contact_id"
             " where links.person_id <> ? and contacts.created_at < ?"
             " order by contacts.contact_id limit 1",
-            [linked_person, now.replace(tzinfo=None) - timedelta(days=10)],
+            [activity.person_id, activity.now.replace(tzinfo=None) - timedelta(days=10)],
         )
         history_before = _score_history(wh, other_person)
-        wh.execute(
-            "insert into raw_hubspot.associations select * replace (? as to_object_id)"
-            " from raw_hubspot.associations"
-            " where from_object_type = ? and from_object_id = ? and to_object_type = 'contacts'"
-            " and to_object_id = ?",
-            [other_contact, activity_type + "s", activity_id, contact_id],
-        )
+        _associate(wh, activity, other_contact)
         wh.commit()
 
     assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
@@ -138,11 +148,11 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
         new_rows = wh.fetchall(
             f"select source_event_id, occurred_at from {STREAM} where person_id = ? and source = 'crm'"
             " and source_event_id = ?",
-            [other_person, activity_id],
+            [other_person, activity.activity_id],
         )
         incremental = _stream(wh)
         incremental_history = _score_history(wh, other_person)
-    assert new_rows == [(activity_id, occurred_at)]
+    assert new_rows == [(activity.activity_id, activity.occurred_at)]
     assert incremental_history != history_before  # the call scores for its new person
 
     assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
