@@ -131,6 +131,16 @@ def duckdb_build(mini_world: World, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture
+def warehouse_copy(duckdb_build: Build, tmp_path: Path) -> Settings:
+    """Settings of a home holding a copy of the session's DuckDB warehouse, for a test that changes its
+    raw layer or tables and builds again without touching the shared build."""
+    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
+    settings.ensure_home()
+    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+    return settings
+
+
+@pytest.fixture
 def postgres_build(mini_world: World, postgres_dsn: str, tmp_path: Path) -> Build:
     """PostgreSQL: the whole world loaded and built in one go in a fresh database."""
     events = tmp_path / "events"

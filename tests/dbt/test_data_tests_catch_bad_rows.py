@@ -10,8 +10,6 @@ row is first moved to an earlier run; the planted rows carry the latest run's `_
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -46,10 +44,8 @@ EXPECTED_FAILURES = {
 
 
 @pytest.fixture
-def planted(duckdb_build, tmp_path: Path) -> Settings:
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+def planted(warehouse_copy: Settings) -> Settings:
+    settings = warehouse_copy
     with open_warehouse(settings) as wh:
         [(latest,)] = wh.fetchall("select max(_processed_at) from marts.fct_lead_score_daily")
         for table in INCREMENTAL:
@@ -101,9 +97,6 @@ def test_incremental_and_whole_table_checks_fail_on_planted_rows(planted: Settin
     _assert_expected_failures(_failed_tests(planted))
 
 
-def test_the_incremental_check_passes_on_the_built_warehouse(duckdb_build, tmp_path: Path) -> None:
+def test_the_incremental_check_passes_on_the_built_warehouse(warehouse_copy: Settings) -> None:
     """The same tests pass, in their incremental form, on the warehouse as the build left it."""
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
-    assert run_dbt(SELECT_TESTS, settings) == 0
+    assert run_dbt(SELECT_TESTS, warehouse_copy) == 0

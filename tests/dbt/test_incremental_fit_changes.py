@@ -8,13 +8,11 @@ raw layer, as the next extraction would load them.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from conftest import NO_TESTS, SCORING_LAYER
 from marts import first_difference, read_mart
 
 from funnelhouse.dbt_runner import run_dbt
+from funnelhouse.settings import Settings
 from funnelhouse.warehouse import open_warehouse
 
 
@@ -28,10 +26,8 @@ def _daily(wh, email: str) -> list[dict]:
     )
 
 
-def test_only_a_fit_change_rescores_the_whole_history(duckdb_build, mini_world, tmp_path: Path) -> None:
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
+def test_only_a_fit_change_rescores_the_whole_history(warehouse_copy: Settings, mini_world) -> None:
+    settings = warehouse_copy
     vp, renamed = mini_world.journeys["qualified"], mini_world.journeys["requalified"]
     with open_warehouse(settings) as wh:
         [(built_at,)] = wh.fetchall("select max(_processed_at) from marts.fct_lead_score_daily")

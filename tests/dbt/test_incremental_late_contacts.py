@@ -10,10 +10,8 @@ raw layer, as the next extraction would load it.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from conftest import NO_TESTS, SCORING_LAYER
 
@@ -44,13 +42,6 @@ class OldActivity:
     now: datetime
 
 
-def _warehouse_copy(duckdb_build, tmp_path: Path) -> Settings:
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
-    return settings
-
-
 def _oldest_scored_activity(wh) -> OldActivity:
     [(activity_type, activity_id, occurred_at, person_id)] = wh.fetchall(
         f"select split_part(engagement_event_id, ':', 2), source_event_id, occurred_at, person_id"
@@ -77,8 +68,8 @@ def _associate(wh, activity: OldActivity, contact_id: str) -> None:
     )
 
 
-def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(duckdb_build, tmp_path: Path) -> None:
-    settings = _warehouse_copy(duckdb_build, tmp_path)
+def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(warehouse_copy: Settings) -> None:
+    settings = warehouse_copy
     with open_warehouse(settings) as wh:
         activity = _oldest_scored_activity(wh)
         # A new contact, created now, that the old activity is also associated with.
@@ -120,13 +111,13 @@ def _score_history(wh, person_id: str) -> list[tuple]:
 
 
 def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_stream(
-    duckdb_build, tmp_path: Path
+    warehouse_copy: Settings,
 ) -> None:
     """A rep associates an old call with another contact who has long been known: neither the call's
     nor the contact's own time is in the lookback window (HubSpot does not move an activity's
     last-modified time for a new association), yet the next build gives that contact's person the
     call and its points, as a full refresh does."""
-    settings = _warehouse_copy(duckdb_build, tmp_path)
+    settings = warehouse_copy
     with open_warehouse(settings) as wh:
         activity = _oldest_scored_activity(wh)
         # another contact, created before the window, whose person does not have the activity
