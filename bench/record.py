@@ -120,10 +120,29 @@ def _ratio_value(run: dict[str, Any] | None, name: str) -> Any:
     return info.get("value") if isinstance(info, dict) else None
 
 
-# Whole-scale ratios that run.py computes over the steps of one run. A scale measured step by step (M, L)
-# needs them over every step's latest record, so the table recomputes them from those records.
 MEMORY_BUDGET_MIB = 4096.0  # every step's peak RSS must stay under 4 GiB
+# Whole-scale ratios: run.py records them for the steps of one run; a scale measured step by step (M, L)
+# needs them over every step's latest record, so the table recomputes them from those records.
 ACROSS_STEPS = ("max_peak_rss_over_4gib", "steps_completed")
+
+
+def whole_scale_ratios(steps: list[dict[str, Any]]) -> dict[str, tuple[float | None, str]]:
+    """(value, note) of `max_peak_rss_over_4gib` (the heaviest step's peak over 4 GiB; absent when no step
+    measured one) and `steps_completed` (the share of steps that succeeded) over `steps` (StepResult dicts)."""
+    ratios: dict[str, tuple[float | None, str]] = {}
+    measured = [step for step in steps if step["peak_rss_mb"] > 0]
+    if measured:
+        worst = max(measured, key=lambda step: step["peak_rss_mb"])
+        ratios["max_peak_rss_over_4gib"] = (
+            round(worst["peak_rss_mb"] / MEMORY_BUDGET_MIB, 3),
+            f"step {worst['name']}",
+        )
+    ok = sum(1 for step in steps if step["ok"])
+    ratios["steps_completed"] = (
+        round(ok / len(steps), 3) if steps else None,
+        f"{ok} of {len(steps)} steps ok",
+    )
+    return ratios
 
 
 def _across_latest_steps(runs: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
@@ -132,18 +151,11 @@ def _across_latest_steps(runs: list[dict[str, Any]], name: str) -> dict[str, Any
     for run in runs:
         for step in run.get("steps", []):
             latest[step["name"]] = step
-    if not latest:
+    value, note = whole_scale_ratios(list(latest.values())).get(name, (None, ""))
+    if value is None:
         return None
-    if name == "steps_completed":
-        ok = sum(1 for step in latest.values() if step["ok"])
-        value = round(ok / len(latest), 3)
-        return {"value": value, "met": value >= 1.0, "note": f"{ok} of {len(latest)} steps ok"}
-    measured = [step for step in latest.values() if step.get("peak_rss_mb")]
-    if not measured:
-        return None
-    worst = max(measured, key=lambda step: step["peak_rss_mb"])
-    value = round(worst["peak_rss_mb"] / MEMORY_BUDGET_MIB, 3)
-    return {"value": value, "met": value <= 1.0, "note": f"step {worst['name']}"}
+    met = value <= 1.0 if name == "max_peak_rss_over_4gib" else value >= 1.0
+    return {"value": value, "met": met, "note": note}
 
 
 def _run_label(run: dict[str, Any]) -> str:

@@ -88,12 +88,9 @@ def _steps(rows: int, wall_s: float) -> list[dict]:
     ]
 
 
-def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
-    results_dir: Path, monkeypatch
-):
-    ratios = {"incremental_over_full": {"value": 0.08, "target": "≤ 0.10", "met": True, "note": ""}}
-    # record names runs by the second: give the two runs distinct recording times
-    times = iter([datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC), datetime(2026, 11, 23, 15, 0, 1, tzinfo=UTC)])
+def _record_at(monkeypatch: pytest.MonkeyPatch, *moments: datetime) -> None:
+    """The next runs `record` saves are recorded at these moments, in order."""
+    times = iter(moments)
 
     class _Clock:
         @staticmethod
@@ -101,6 +98,27 @@ def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
             return next(times)
 
     monkeypatch.setattr(record, "datetime", _Clock)
+
+
+def _table_rows() -> dict[str, list[str]]:
+    """RESULTS.md's table rows by their first cell, each as its stripped cells."""
+    return {
+        cells[0]: cells
+        for line in record.RESULTS_MD.read_text().splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+
+
+def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
+    results_dir: Path, monkeypatch
+):
+    ratios = {"incremental_over_full": {"value": 0.08, "target": "≤ 0.10", "met": True, "note": ""}}
+    # record names runs by the second: give the two runs distinct recording times
+    _record_at(
+        monkeypatch,
+        datetime(2026, 11, 23, 15, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 23, 15, 0, 1, tzinfo=UTC),
+    )
     first = record.save_run("XS", _steps(rows=1000, wall_s=1.5), ratios)
     second = record.save_run(
         "XS",
@@ -133,7 +151,7 @@ def test_save_run_writes_a_record_and_shows_the_previous_run_beside_the_latest(
 
     # A partial run (one step measured on its own, as at M and L) updates that step only; the other step
     # and the ratio it did not measure still show their latest measurement, from the earlier run.
-    times = iter([datetime(2026, 11, 23, 16, 30, 0, tzinfo=UTC)])
+    _record_at(monkeypatch, datetime(2026, 11, 23, 16, 30, 0, tzinfo=UTC))
     third = record.save_run(
         "XS",
         [
@@ -221,14 +239,7 @@ def test_a_run_stopped_part_way_keeps_the_steps_it_finished(results_dir: Path, m
 def test_whole_scale_memory_and_completion_cover_every_steps_latest_record(results_dir: Path, monkeypatch):
     """L is measured in separate invocations: the heaviest step and a failed step recorded in an earlier
     run still count in the scale's max_peak_rss_over_4gib and steps_completed."""
-    times = iter(datetime(2026, 12, 6, hour, 0, 0, tzinfo=UTC) for hour in (1, 2, 3, 4))
-
-    class _Clock:
-        @staticmethod
-        def now(tz):
-            return next(times)
-
-    monkeypatch.setattr(record, "datetime", _Clock)
+    _record_at(monkeypatch, *(datetime(2026, 12, 6, hour, 0, 0, tzinfo=UTC) for hour in (1, 2, 3, 4)))
 
     def save(*steps: StepResult) -> None:
         by_name = {step.name: step for step in steps}
@@ -238,11 +249,7 @@ def test_whole_scale_memory_and_completion_cover_every_steps_latest_record(resul
     save(StepResult("quality", True, 2.0, 409.6, {}))
     save(StepResult("ingest", True, 5.0, 2_048.0, {}))
 
-    rows = {
-        cells[0]: cells
-        for line in record.RESULTS_MD.read_text().splitlines()
-        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
-    }
+    rows = _table_rows()
     # ratio | run | latest | previous | target | met | note
     assert rows["max_peak_rss_over_4gib"][2:4] == ["0.9", "0.9"]
     assert rows["max_peak_rss_over_4gib"][5:] == ["yes", "step dbt"]
@@ -250,11 +257,7 @@ def test_whole_scale_memory_and_completion_cover_every_steps_latest_record(resul
     assert rows["steps_completed"][6] == "3 of 3 steps ok"
 
     save(StepResult("dbt", False, 1.0, 4_505.6, {}, error="out of memory"))
-    rows = {
-        cells[0]: cells
-        for line in record.RESULTS_MD.read_text().splitlines()
-        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
-    }
+    rows = _table_rows()
     assert rows["max_peak_rss_over_4gib"][2:4] == ["1.1", "0.9"]
     assert rows["max_peak_rss_over_4gib"][5] == "no"
     assert rows["steps_completed"][2:4] == ["0.667", "1"]
