@@ -42,6 +42,8 @@ SCORING_LAYER = [
     "cautious",
 ]
 NO_TESTS = ["--exclude", "test_type:data", "test_type:unit"]
+# The unified engagement stream that the incremental tests change and compare.
+STREAM = "intermediate.int_engagement__events_unioned"
 
 
 @dataclass
@@ -59,7 +61,8 @@ class Build:
             return wh.fetch_dicts(sql, params)
 
 
-def _run_results(settings: Settings) -> dict:
+def read_run_results(settings: Settings) -> dict:
+    """dbt's run_results.json of the last dbt command run in this home."""
     return json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())
 
 
@@ -124,7 +127,7 @@ def duckdb_build(mini_world: World, tmp_path_factory: pytest.TempPathFactory) ->
     with open_warehouse(build.settings, read_only=True) as wh:
         build.incremental_marts = read_marts(wh)
     build.exit_codes["full"] = run_dbt(["build", "--full-refresh", "--quiet", *SCORING_LAYER], build.settings)
-    build.run_results = _run_results(build.settings)
+    build.run_results = read_run_results(build.settings)
     with open_warehouse(build.settings, read_only=True) as wh:
         build.marts = read_marts(wh)
     return build
@@ -152,7 +155,7 @@ def postgres_build(mini_world: World, postgres_dsn: str, tmp_path: Path) -> Buil
     )
     ingest(build.settings)
     build.exit_codes["full"] = run_dbt(["build", "--quiet", *SCORING_LAYER], build.settings)
-    build.run_results = _run_results(build.settings)
+    build.run_results = read_run_results(build.settings)
     with open_warehouse(build.settings) as wh:
         build.marts = read_marts(wh)
     return build

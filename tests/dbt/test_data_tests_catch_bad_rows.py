@@ -9,9 +9,8 @@ row is first moved to an earlier run; the planted rows carry the latest run's `_
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from conftest import read_run_results
 
 from funnelhouse.dbt_runner import run_dbt
 from funnelhouse.settings import Settings
@@ -77,7 +76,7 @@ def planted(warehouse_copy: Settings) -> Settings:
 
 
 def _failed_tests(settings: Settings) -> set[str]:
-    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())["results"]
+    results = read_run_results(settings)["results"]
     assert len(results) >= 20, "the selection lost its tests"
     assert {r["status"] for r in results} <= {"pass", "fail"}
     return {r["unique_id"] for r in results if r["status"] == "fail"}

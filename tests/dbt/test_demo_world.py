@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SCORING_LAYER, _run_results, ingest
+from conftest import SCORING_LAYER, ingest, read_run_results
 from pydantic import SecretStr
 
 from funnelhouse.dbt_runner import run_dbt
@@ -33,7 +33,7 @@ def demo_build(small_world: Path, tmp_path_factory: pytest.TempPathFactory):
         settings = settings.model_copy(update={"crm_url": crm.url, "crm_token": SecretStr(crm.token)})
         ingest(settings)
     code = run_dbt(["build", "--quiet", *SCORING_LAYER], settings)
-    return settings, code, _run_results(settings)
+    return settings, code, read_run_results(settings)
 
 
 def test_the_demo_world_builds_and_passes_every_test(demo_build) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from conftest import NO_TESTS, SCORING_LAYER
+from conftest import NO_TESTS, SCORING_LAYER, STREAM
 
 from funnelhouse.dbt_runner import run_dbt
 from funnelhouse.settings import Settings
@@ -21,7 +21,6 @@ from funnelhouse.warehouse import open_warehouse
 
 NEW_CONTACT_ID = "990001"
 NEW_EMAIL = "late.contact@created-after.example"
-STREAM = "intermediate.int_engagement__events_unioned"
 
 
 def _stream(wh) -> list[tuple]:

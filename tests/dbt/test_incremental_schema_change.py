@@ -7,15 +7,11 @@ Works on a copy of the DuckDB warehouse the session's `duckdb_build` left.
 
 from __future__ import annotations
 
-import json
-
-from conftest import NO_TESTS
+from conftest import NO_TESTS, STREAM, read_run_results
 
 from funnelhouse.dbt_runner import run_dbt
 from funnelhouse.settings import Settings
 from funnelhouse.warehouse import open_warehouse
-
-STREAM = "intermediate.int_engagement__events_unioned"
 
 
 def test_an_incremental_table_built_by_an_older_version_stops_the_build_until_a_full_refresh(
@@ -31,7 +27,7 @@ def test_an_incremental_table_built_by_an_older_version_stops_the_build_until_a_
 
     select = ["--select", "int_engagement__events_unioned", *NO_TESTS]
     assert run_dbt(["build", "--quiet", *select], settings) == 1
-    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())["results"]
+    results = read_run_results(settings)["results"]
     [stream] = [r for r in results if r["unique_id"].endswith(".int_engagement__events_unioned")]
     assert stream["status"] == "error"
     assert "out of sync" in stream["message"] and "full_refresh" in stream["message"]
