@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key='engagement_event_id',
     incremental_strategy='delete+insert',
-    post_hook="{{ delete_rows_of_people_gone() }}"
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_removed_crm_links() }}"]
 ) }}
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no
@@ -10,7 +10,8 @@
     plus every event of visitors who identified and of people who became known in that window (web and
     e-mail), so stitching applies to their earlier events; CRM activities changed in that window, and
     every activity-person pair the table does not hold yet (a contact created or merged after the
-    activity was logged, an activity newly associated with a contact it was not linked to). -#}
+    activity was logged, an activity newly associated with a contact it was not linked to). Pairs the
+    CRM no longer has (int_engagement__crm_links_removed) are deleted. -#}
 {%- if is_incremental() -%}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
 {%- endif %}
@@ -53,43 +54,25 @@ email as (
     {% endif %}
 ),
 
-crm_links as (
-    select distinct
-        associations.from_object_id as engagement_id,
-        contact_persons.person_id
-    from {{ ref('stg_hubspot__associations') }} as associations
-    inner join {{ ref('int_people__contact_persons') }} as contact_persons
-        on contact_persons.contact_id = associations.to_object_id
-    where associations.from_object_type in ('calls', 'emails', 'meetings', 'tasks')
-      and associations.to_object_type = 'contacts'
-),
-
-{%- set crm_event_id = dbt.concat(["'crm:'", "engagements.engagement_type", "':'", "engagements.engagement_id", "':'", "crm_links.person_id"]) %}
 crm as (
     select
-        {{ crm_event_id }} as engagement_event_id,
-        crm_links.person_id,
+        links.engagement_event_id,
+        links.person_id,
         'crm' as source,
-        engagements.engagement_id as source_event_id,
-        engagements.occurred_at,
-        engagements.engagement_detail as match_text,
+        links.engagement_id as source_event_id,
+        links.occurred_at,
+        links.engagement_detail as match_text,
         cast(null as {{ dbt.type_string() }}) as url,
         cast(null as {{ dbt.type_string() }}) as anonymous_id,
-        engagements.updated_at as loaded_at
-    from {{ ref('stg_hubspot__engagements') }} as engagements
-    inner join crm_links
-        on crm_links.engagement_id = engagements.engagement_id
+        links.updated_at as loaded_at
+    from {{ ref('int_engagement__crm_activity_links') }} as links
     {% if is_incremental() %}
     left join (select engagement_event_id from {{ this }} where source = 'crm') as stored
-        on stored.engagement_event_id = {{ crm_event_id }}
-    {% endif %}
-    where not engagements.is_deleted
-      and engagements.occurred_at is not null
-    {% if is_incremental() %}
-      -- changed activities, and every activity-person pair not stored yet: the activity of a person who
-      -- became known later (a contact created after activities were logged against it, a merge), or a
-      -- link added to an old activity and an old contact (neither one's own time says so)
-      and (engagements.updated_at >= {{ cutoff }} or stored.engagement_event_id is null)
+        on stored.engagement_event_id = links.engagement_event_id
+    -- changed activities, and every activity-person pair not stored yet: the activity of a person who
+    -- became known later (a contact created after activities were logged against it, a merge), or a
+    -- link added to an old activity and an old contact (neither one's own time says so)
+    where links.updated_at >= {{ cutoff }} or stored.engagement_event_id is null
     {% endif %}
 ),
 

@@ -2,13 +2,14 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date', 'rule_id'],
     incremental_strategy='delete+insert',
-    post_hook="{{ delete_rows_of_people_gone() }}"
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
 ) }}
 {#- One row per person, day and engagement rule, from the first day the rule scored for the person to
     the as-of day: the rule's points on that day after decay (step decay: `decay_percent` lost every
     `decay_every_days` days since the event's day) and after the rule's cap (the cap bounds the rule's
     decayed total). Incremental: recomputes the last `lookback_days` days for everyone, and every day
-    for people with older events (re)processed in this run (late events, retroactive stitching). -#}
+    for people with older events (re)processed in this run (late events, retroactive stitching) or
+    with CRM activities removed (int_engagement__crm_links_removed). -#}
 with rules as (
     select * from {{ ref('contract_engagement_rules') }}
 ),
@@ -40,6 +41,9 @@ changed_people as (
     from events
     where _processed_at > (select max(_processed_at) from {{ this }})
       and event_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+    union
+    -- People who lost CRM activities: their rows are all rewritten and the post-hook drops the rest.
+    select person_id from {{ ref('int_engagement__crm_links_removed') }}
 ),
 
 -- Materialised (both engines honour the keyword): otherwise the optimiser pairs every person's event

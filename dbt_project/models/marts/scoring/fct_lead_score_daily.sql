@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date'],
     incremental_strategy='delete+insert',
-    post_hook="{{ delete_rows_of_people_gone() }}"
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
@@ -47,6 +47,10 @@ changed_people as (
     select person_id from {{ ref('int_scoring__engagement_daily') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
       and score_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+    union
+    -- ... and people who lost CRM activities (their first day may move later: the post-hook drops the
+    -- rows this run did not rewrite) ...
+    select person_id from {{ ref('int_engagement__crm_links_removed') }}
     union
     -- ... and people whose fit differs from what their rows hold (or who have none yet): a CRM update
     -- that leaves fit_score, fit_grade and the exclusion as they were does not re-score a history.

@@ -1,8 +1,12 @@
-"""CRM activities linked to a person after the fact: a contact created after activities were logged
-against it (a late-created or merged contact), or an old activity newly associated with a contact known
-for long. The next incremental build gives the person those activities, as a full refresh does (issue 4:
-incremental models equal a full refresh), although the activities' own timestamps are old: the stream
-takes every activity-person pair it does not hold yet.
+"""CRM activities whose links to people change after the fact, and the next incremental build gives
+what a full refresh gives (issue 4: incremental models equal a full refresh):
+
+- a link appears: a contact created after activities were logged against it (a late-created or merged
+  contact), or an old activity newly associated with a contact known for long. The stream takes every
+  activity-person pair it does not hold yet, although the activities' own timestamps are old;
+- a link goes: an association removed, or an activity deleted in the CRM. The stream drops the pair
+  (int_engagement__crm_links_removed) and the person's daily engagement and lead scores are rebuilt
+  over their whole history without it.
 
 Works on a copy of the DuckDB warehouse the session's `duckdb_build` left; the CRM change is made in its
 raw layer, as the next extraction would load it.
@@ -10,9 +14,11 @@ raw layer, as the next extraction would load it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pytest
 from conftest import NO_TESTS, SCORING_LAYER, STREAM
 
 from funnelhouse.dbt_runner import run_dbt
@@ -109,6 +115,14 @@ def _score_history(wh, person_id: str) -> list[tuple]:
     )
 
 
+def _lead_scores(wh, person_id: str) -> list[tuple]:
+    return wh.fetchall(
+        "select score_date, engagement_score, lead_score, is_mql from marts.fct_lead_score_daily"
+        " where person_id = ? order by 1",
+        [person_id],
+    )
+
+
 def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_stream(
     warehouse_copy: Settings,
 ) -> None:
@@ -151,3 +165,62 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
         full_history = _score_history(wh, other_person)
     assert incremental == full
     assert incremental_history == full_history
+
+
+def _remove_association(wh, activity: OldActivity) -> None:
+    """The rep removed the activity's association with the contact (from both objects' link lists)."""
+    wh.execute(
+        "delete from raw_hubspot.associations"
+        " where (from_object_type = ? and from_object_id = ? and to_object_type = 'contacts' and to_object_id = ?)"
+        " or (from_object_type = 'contacts' and from_object_id = ? and to_object_type = ? and to_object_id = ?)",
+        [activity.activity_type + "s", activity.activity_id, activity.contact_id]
+        + [activity.contact_id, activity.activity_type + "s", activity.activity_id],
+    )
+
+
+def _delete_activity(wh, activity: OldActivity) -> None:
+    """The activity was deleted in the CRM: the next extraction loads it archived, changed now."""
+    wh.execute(
+        f"update raw_hubspot.{activity.activity_type}s set archived = true, is_deleted = true, updated_at = ?"
+        " where id = ?",
+        [activity.now, activity.activity_id],
+    )
+
+
+@pytest.mark.parametrize("change", [_remove_association, _delete_activity], ids=["association", "activity"])
+def test_a_removed_activity_leaves_the_stream_and_the_scores_of_its_person(
+    warehouse_copy: Settings, change: Callable
+) -> None:
+    """The oldest scored CRM activity (far before the lookback window) stops belonging to its person:
+    the next incremental build drops it from the stream and re-scores the person's whole history, which
+    then equals a full refresh's, stream, daily rule points and daily lead scores alike."""
+    settings = warehouse_copy
+    with open_warehouse(settings) as wh:
+        activity = _oldest_scored_activity(wh)
+        [(contacts_of_person,)] = wh.fetchall(
+            "select count(*) from intermediate.int_people__contact_persons where person_id = ?",
+            [activity.person_id],
+        )
+        assert contacts_of_person == 1  # the removed link is the person's only link to the activity
+        history_before = _score_history(wh, activity.person_id)
+        change(wh, activity)
+        wh.commit()
+
+    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        left = wh.fetchall(
+            f"select engagement_event_id from {STREAM} where person_id = ? and source_event_id = ?",
+            [activity.person_id, activity.activity_id],
+        )
+        incremental = (
+            _stream(wh),
+            _score_history(wh, activity.person_id),
+            _lead_scores(wh, activity.person_id),
+        )
+    assert left == []
+    assert incremental[1] != history_before  # the activity's points are gone from the person's days
+
+    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        full = (_stream(wh), _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
+    assert incremental == full
