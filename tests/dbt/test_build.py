@@ -143,3 +143,16 @@ def test_postgres_builds_the_same_marts_as_duckdb(duckdb_build, postgres_build) 
         pg_columns, pg = postgres_build.marts[mart]
         assert pg_columns == columns, mart
         assert pg == duck, f"{mart}: {first_difference(duck, pg, columns)}"
+    # PostgreSQL's incremental tables index their run stamp (macros/run_stamp_index.sql), so the next
+    # run finds the rows the latest one wrote without scanning them all.
+    indexed = postgres_build.query(
+        "select schemaname || '.' || tablename as name from pg_indexes"
+        " where indexdef like '%(_processed_at)' order by 1"
+    )
+    assert [row["name"] for row in indexed] == [
+        "intermediate.int_engagement__events_unioned",
+        "intermediate.int_scoring__engagement_daily",
+        "marts.fct_lead_score_daily",
+        "staging.stg_email__events",
+        "staging.stg_web__events",
+    ]

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='engagement_event_id',
     incremental_strategy='delete+insert',
+    indexes=run_stamp_index(),
     post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_removed_crm_links() }}"]
 ) }}
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date', 'rule_id'],
     incremental_strategy='delete+insert',
+    indexes=run_stamp_index(),
     post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
 ) }}
 {#- One row per person, day and engagement rule, from the first day the rule scored for the person to

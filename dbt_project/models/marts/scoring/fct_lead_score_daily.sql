@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key=['person_id', 'score_date'],
     incremental_strategy='delete+insert',
+    indexes=run_stamp_index(),
     post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='event_id',
     incremental_strategy='delete+insert',
+    indexes=run_stamp_index(),
     on_schema_change='append_new_columns'
 ) }}
 {#- One row per SendGrid event; incremental on the event time with a lookback for late posts. -#}
