@@ -1,23 +1,20 @@
-{#- Post-hook of the engagement stream: on incremental runs, the CRM activity-person pairs the CRM no
-    longer has (int_engagement__crm_links_removed: activity deleted, association removed, contact gone)
-    leave the stream. A full refresh builds from the CRM as it stands, so it has none to delete. The
-    ref stands outside the condition so dbt records the dependency when it parses the model. -#}
-{% macro delete_removed_crm_links() -%}
+{#- Post-hook of the engagement stream (key `engagement_event_id`) and of the person-day scoring tables
+    (key `person_id`), on incremental runs: a row written before its key was logged in
+    int_engagement__crm_links_removed goes. For the stream, that is the pair the CRM no longer has (a
+    pair linked again later is written again after its removal, and stays). For the scoring tables,
+    the person's whole history was rewritten by the run that re-scored them after the removal, so the
+    rows left older than it are those no event supports any more (a rule, or days before their new
+    first day). A full refresh builds from the CRM as it stands and has nothing to delete. The ref
+    stands outside the condition so dbt records the dependency when it parses the model. -#}
+{% macro delete_rows_older_than_their_removal(key) -%}
 {%- set removed = ref('int_engagement__crm_links_removed') -%}
 {%- if is_incremental() -%}
-delete from {{ this }} where engagement_event_id in (select engagement_event_id from {{ removed }})
-{%- endif -%}
-{%- endmacro %}
-
-{#- Post-hook of the person-day scoring tables: on incremental runs, a person who lost CRM activities
-    (int_engagement__crm_links_removed) had every row of their history that still holds rewritten by
-    this run, so the rows of theirs this run did not write (a rule or days no event supports any more)
-    go. -#}
-{% macro delete_unwritten_rows_of_people_with_removed_links() -%}
-{%- set removed = ref('int_engagement__crm_links_removed') -%}
-{%- if is_incremental() -%}
-delete from {{ this }}
-where _processed_at < {{ run_started_timestamp() }}
-  and person_id in (select person_id from {{ removed }})
+delete from {{ this }} as stale
+where exists (
+    select 1
+    from {{ removed }} as removed
+    where removed.{{ key }} = stale.{{ key }}
+      and removed._processed_at > stale._processed_at
+)
 {%- endif -%}
 {%- endmacro %}

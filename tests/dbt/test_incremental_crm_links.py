@@ -224,3 +224,36 @@ def test_a_removed_activity_leaves_the_stream_and_the_scores_of_its_person(
     with open_warehouse(settings, read_only=True) as wh:
         full = (_stream(wh), _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
     assert incremental == full
+
+
+def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
+    warehouse_copy: Settings,
+) -> None:
+    """A run that dropped the removed pair from the stream and then stopped (a failed test, a killed
+    worker) before the scores: the next run still re-scores the person, from the removal log."""
+    settings = warehouse_copy
+    with open_warehouse(settings) as wh:
+        activity = _oldest_scored_activity(wh)
+        history_before = _score_history(wh, activity.person_id)
+        _remove_association(wh, activity)
+        wh.commit()
+
+    stream_only = ["--select", "+int_engagement__events_unioned"]  # the stream and what it reads
+    assert run_dbt(["build", "--quiet", *stream_only, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        assert _score_history(wh, activity.person_id) == history_before  # the scores did not run
+        [(logged,)] = wh.fetchall(
+            "select count(*) from intermediate.int_engagement__crm_links_removed where person_id = ?",
+            [activity.person_id],
+        )
+    assert logged == 1
+
+    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        incremental = (_score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
+    assert incremental[0] != history_before
+
+    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        full = (_score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
+    assert incremental == full

@@ -3,7 +3,7 @@
     unique_key='engagement_event_id',
     incremental_strategy='delete+insert',
     indexes=run_stamp_index(),
-    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_removed_crm_links() }}"]
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_rows_older_than_their_removal('engagement_event_id') }}"]
 ) }}
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no

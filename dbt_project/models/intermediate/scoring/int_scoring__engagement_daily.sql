@@ -3,7 +3,7 @@
     unique_key=['person_id', 'score_date', 'rule_id'],
     incremental_strategy='delete+insert',
     indexes=run_stamp_index(),
-    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_rows_older_than_their_removal('person_id') }}"]
 ) }}
 {#- One row per person, day and engagement rule, from the first day the rule scored for the person to
     the as-of day: the rule's points on that day after decay (step decay: `decay_percent` lost every
@@ -45,6 +45,7 @@ changed_people as (
     union
     -- People who lost CRM activities: their rows are all rewritten and the post-hook drops the rest.
     select person_id from {{ ref('int_engagement__crm_links_removed') }}
+    where _processed_at > (select max(_processed_at) from {{ this }})
 ),
 
 -- Materialised (both engines honour the keyword): otherwise the optimiser pairs every person's event

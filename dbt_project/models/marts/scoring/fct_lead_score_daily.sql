@@ -3,7 +3,7 @@
     unique_key=['person_id', 'score_date'],
     incremental_strategy='delete+insert',
     indexes=run_stamp_index(),
-    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_unwritten_rows_of_people_with_removed_links() }}"]
+    post_hook=["{{ delete_rows_of_people_gone() }}", "{{ delete_rows_older_than_their_removal('person_id') }}"]
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
@@ -52,6 +52,7 @@ changed_people as (
     -- ... and people who lost CRM activities (their first day may move later: the post-hook drops the
     -- rows this run did not rewrite) ...
     select person_id from {{ ref('int_engagement__crm_links_removed') }}
+    where _processed_at > (select max(_processed_at) from {{ this }})
     union
     -- ... and people whose fit differs from what their rows hold (or who have none yet): a CRM update
     -- that leaves fit_score, fit_grade and the exclusion as they were does not re-score a history.
