@@ -7,11 +7,11 @@
     the activity was deleted or lost its time, the association was removed, the contact was deleted or
     merged into another person. Each incremental run, just before the stream, adds the pairs the stream
     holds that int_engagement__crm_activity_links no longer lists, stamped with the run (`_processed_at`).
-    The stream reads it by name (the stream refs this model, so this one cannot ref the stream). Rows
-    older than their pair's removal leave the stream, and the daily engagement and lead scores re-score
-    the people removed since their own last run over their whole history; a run that fails half-way
-    leaves the log for the next one. Emptied by a full refresh, which rebuilds everything from the CRM
-    as it stands. -#}
+    This model reads the stream's table by name: the stream refs this model, so this one cannot ref
+    the stream. Rows older than their pair's removal leave the stream, and the daily engagement and
+    lead scores re-score the people removed since their own last run over their whole history; a run
+    that fails half-way leaves the log for the next one. Emptied by a full refresh, which rebuilds
+    everything from the CRM as it stands. -#}
 {%- set stream = none -%}
 {%- if execute and is_incremental() -%}
 {%- set stream = adapter.get_relation(
