@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from conftest import NO_TESTS, SCORING_LAYER, STREAM
@@ -27,6 +28,13 @@ from funnelhouse.warehouse import open_warehouse
 
 NEW_CONTACT_ID = "990001"
 NEW_EMAIL = "late.contact@created-after.example"
+
+
+def _build_and_read(settings: Settings, read: Callable[[Any], Any], *dbt_args: str) -> Any:
+    """Build the scoring layer (without its data tests) with `dbt_args`, then return `read(warehouse)`."""
+    assert run_dbt(["build", "--quiet", *dbt_args, *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        return read(wh)
 
 
 def _stream(wh) -> list[tuple]:
@@ -90,21 +98,18 @@ def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(warehous
         _associate(wh, activity, NEW_CONTACT_ID)
         wh.commit()
 
-    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
+    def new_contacts_rows(wh) -> list[tuple]:
         [(person_id,)] = wh.fetchall(
             "select person_id from intermediate.int_people__persons where email = ?", [NEW_EMAIL]
         )
-        new_rows = wh.fetchall(
+        return wh.fetchall(
             f"select source_event_id, occurred_at from {STREAM} where person_id = ?", [person_id]
         )
-        incremental = _stream(wh)
+
+    new_rows, incremental = _build_and_read(settings, lambda wh: (new_contacts_rows(wh), _stream(wh)))
     assert new_rows == [(activity.activity_id, activity.occurred_at)]
 
-    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        full = _stream(wh)
-    assert incremental == full
+    assert incremental == _build_and_read(settings, _stream, "--full-refresh")
 
 
 def _score_history(wh, person_id: str) -> list[tuple]:
@@ -147,22 +152,23 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
         _associate(wh, activity, other_contact)
         wh.commit()
 
-    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        new_rows = wh.fetchall(
+    def outcome(wh) -> tuple[list[tuple], list[tuple]]:
+        return _stream(wh), _score_history(wh, other_person)
+
+    def calls_of_other_person(wh) -> list[tuple]:
+        return wh.fetchall(
             f"select source_event_id, occurred_at from {STREAM} where person_id = ? and source = 'crm'"
             " and source_event_id = ?",
             [other_person, activity.activity_id],
         )
-        incremental = _stream(wh)
-        incremental_history = _score_history(wh, other_person)
+
+    new_rows, (incremental, incremental_history) = _build_and_read(
+        settings, lambda wh: (calls_of_other_person(wh), outcome(wh))
+    )
     assert new_rows == [(activity.activity_id, activity.occurred_at)]
     assert incremental_history != history_before  # the call scores for its new person
 
-    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        full = _stream(wh)
-        full_history = _score_history(wh, other_person)
+    full, full_history = _build_and_read(settings, outcome, "--full-refresh")
     assert incremental == full
     assert incremental_history == full_history
 
@@ -206,24 +212,20 @@ def test_a_removed_activity_leaves_the_stream_and_the_scores_of_its_person(
         change(wh, activity)
         wh.commit()
 
-    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        left = wh.fetchall(
+    def outcome(wh) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        return _stream(wh), _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id)
+
+    def rows_left(wh) -> list[tuple]:
+        return wh.fetchall(
             f"select engagement_event_id from {STREAM} where person_id = ? and source_event_id = ?",
             [activity.person_id, activity.activity_id],
         )
-        incremental = (
-            _stream(wh),
-            _score_history(wh, activity.person_id),
-            _lead_scores(wh, activity.person_id),
-        )
+
+    left, incremental = _build_and_read(settings, lambda wh: (rows_left(wh), outcome(wh)))
     assert left == []
     assert incremental[1] != history_before  # the activity's points are gone from the person's days
 
-    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        full = (_stream(wh), _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
-    assert incremental == full
+    assert incremental == _build_and_read(settings, outcome, "--full-refresh")
 
 
 def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
@@ -248,12 +250,10 @@ def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
         )
     assert logged == 1
 
-    assert run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        incremental = (_score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
+    def scores(wh) -> tuple[list[tuple], list[tuple]]:
+        return _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id)
+
+    incremental = _build_and_read(settings, scores)
     assert incremental[0] != history_before
 
-    assert run_dbt(["build", "--quiet", "--full-refresh", *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        full = (_score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id))
-    assert incremental == full
+    assert incremental == _build_and_read(settings, scores, "--full-refresh")
