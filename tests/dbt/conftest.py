@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,13 @@ SCORING_LAYER = [
 NO_TESTS = ["--exclude", "test_type:data", "test_type:unit"]
 # The unified engagement stream that the incremental tests change and compare.
 STREAM = "intermediate.int_engagement__events_unioned"
+
+
+def build_and_read(settings: Settings, read: Callable[[Any], Any], *dbt_args: str) -> Any:
+    """Build the scoring layer (without its data tests) with `dbt_args`, then return `read(warehouse)`."""
+    assert run_dbt(["build", "--quiet", *dbt_args, *SCORING_LAYER, *NO_TESTS], settings) == 0
+    with open_warehouse(settings, read_only=True) as wh:
+        return read(wh)
 
 
 @dataclass

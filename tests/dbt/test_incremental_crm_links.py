@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
-from conftest import NO_TESTS, SCORING_LAYER, STREAM
+from conftest import NO_TESTS, STREAM, build_and_read
 
 from funnelhouse.dbt_runner import run_dbt
 from funnelhouse.settings import Settings
@@ -28,13 +27,6 @@ from funnelhouse.warehouse import open_warehouse
 
 NEW_CONTACT_ID = "990001"
 NEW_EMAIL = "late.contact@created-after.example"
-
-
-def _build_and_read(settings: Settings, read: Callable[[Any], Any], *dbt_args: str) -> Any:
-    """Build the scoring layer (without its data tests) with `dbt_args`, then return `read(warehouse)`."""
-    assert run_dbt(["build", "--quiet", *dbt_args, *SCORING_LAYER, *NO_TESTS], settings) == 0
-    with open_warehouse(settings, read_only=True) as wh:
-        return read(wh)
 
 
 def _stream(wh) -> list[tuple]:
@@ -106,10 +98,10 @@ def test_an_old_activity_of_a_new_contact_enters_the_incremental_stream(warehous
             f"select source_event_id, occurred_at from {STREAM} where person_id = ?", [person_id]
         )
 
-    new_rows, incremental = _build_and_read(settings, lambda wh: (new_contacts_rows(wh), _stream(wh)))
+    new_rows, incremental = build_and_read(settings, lambda wh: (new_contacts_rows(wh), _stream(wh)))
     assert new_rows == [(activity.activity_id, activity.occurred_at)]
 
-    assert incremental == _build_and_read(settings, _stream, "--full-refresh")
+    assert incremental == build_and_read(settings, _stream, "--full-refresh")
 
 
 def _score_history(wh, person_id: str) -> list[tuple]:
@@ -162,13 +154,13 @@ def test_an_old_activity_newly_linked_to_an_old_contact_enters_the_incremental_s
             [other_person, activity.activity_id],
         )
 
-    new_rows, (incremental, incremental_history) = _build_and_read(
+    new_rows, (incremental, incremental_history) = build_and_read(
         settings, lambda wh: (calls_of_other_person(wh), outcome(wh))
     )
     assert new_rows == [(activity.activity_id, activity.occurred_at)]
     assert incremental_history != history_before  # the call scores for its new person
 
-    full, full_history = _build_and_read(settings, outcome, "--full-refresh")
+    full, full_history = build_and_read(settings, outcome, "--full-refresh")
     assert incremental == full
     assert incremental_history == full_history
 
@@ -221,11 +213,11 @@ def test_a_removed_activity_leaves_the_stream_and_the_scores_of_its_person(
             [activity.person_id, activity.activity_id],
         )
 
-    left, incremental = _build_and_read(settings, lambda wh: (rows_left(wh), outcome(wh)))
+    left, incremental = build_and_read(settings, lambda wh: (rows_left(wh), outcome(wh)))
     assert left == []
     assert incremental[1] != history_before  # the activity's points are gone from the person's days
 
-    assert incremental == _build_and_read(settings, outcome, "--full-refresh")
+    assert incremental == build_and_read(settings, outcome, "--full-refresh")
 
 
 def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
@@ -253,7 +245,7 @@ def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
     def scores(wh) -> tuple[list[tuple], list[tuple]]:
         return _score_history(wh, activity.person_id), _lead_scores(wh, activity.person_id)
 
-    incremental = _build_and_read(settings, scores)
+    incremental = build_and_read(settings, scores)
     assert incremental[0] != history_before
 
-    assert incremental == _build_and_read(settings, scores, "--full-refresh")
+    assert incremental == build_and_read(settings, scores, "--full-refresh")

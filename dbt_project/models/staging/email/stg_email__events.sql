@@ -31,6 +31,16 @@ typed as (
         {{ column_or_null(cols, 'type') }} as bounce_type
     from source
     where sg_event_id is not null
+    {%- if is_incremental() %}
+      -- A copy of an event the table holds from before the window came first (every copy re-read here
+      -- came later), so the window's copies of it are not written over it: as on a full refresh.
+      and not exists (
+          select 1
+          from {{ this }} as stored
+          where stored.event_id = cast(sg_event_id as {{ dbt.type_string() }})
+            and stored.occurred_at < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') }} from {{ this }})
+      )
+    {%- endif %}
 ),
 
 deduplicated as (
