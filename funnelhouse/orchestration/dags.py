@@ -13,6 +13,10 @@ A nightly run's data interval is one day: in Airflow 3 a manual run for logical 
 funnelhouse_nightly D`) covers the day before D, a scheduled or backfilled run of logical date D covers D.
 dbt builds each run's marts as of the end of its data interval (`AS_OF_TEMPLATE`): a run is idempotent for
 its interval.
+
+The dbt tasks rebuild from scratch (`--full-refresh`) when the qualification contract's version changed
+since the scores were made (the compile_contract task finds it, as `funnelhouse build` does), or when
+a run is triggered with the param `full_refresh`.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ AS_OF_TEMPLATE = "{{ data_interval_end.in_timezone('UTC').strftime('%Y-%m-%d %H:
 SYNC_INTERVAL = timedelta(minutes=15)  # how often funnelhouse_mql_sync runs
 # What the 15-minute DAG rebuilds: everything upstream of the marts the CRM sync and its gate read.
 MQL_SYNC_SELECTION = ["+fct_mql_events", "+dim_leads", "+fct_lead_status_history"]
+# Whether the dbt tasks run with --full-refresh: asked for by the run's `full_refresh` param, or needed
+# because the compile_contract task found the scores made with another contract version.
+FULL_REFRESH_TEMPLATE = (
+    "{{ params.full_refresh or ti.xcom_pull(task_ids='compile_contract', key='full_refresh') }}"
+)
 
 DEFAULT_ARGS = {
     "owner": "data-team",
@@ -107,6 +116,7 @@ def dbt_task_group(group_id: str, select: list[str] | None = None):
             "pool": WAREHOUSE_POOL,
             "dbt_cmd_flags": ["--indirect-selection", "buildable"],
             "vars": {"as_of": AS_OF_TEMPLATE},
+            "full_refresh": FULL_REFRESH_TEMPLATE,
         },
     )
 
@@ -135,8 +145,8 @@ def _steps():
 
         return run_gate()
 
-    @task(pool=WAREHOUSE_POOL, retries=0)
-    def compile_contract() -> str:
+    @task(pool=WAREHOUSE_POOL, retries=0, multiple_outputs=True)
+    def compile_contract() -> dict:
         return tasks.compile_contract()
 
     @task(pool=WAREHOUSE_POOL)
@@ -151,14 +161,22 @@ def _steps():
 
 
 def _shared_dag_arguments() -> dict:
-    """What both DAGs share: one active run, no catch-up, the alerting defaults, the breaker override."""
+    """What both DAGs share: one active run, no catch-up, the alerting defaults, the breaker override and
+    the full-refresh switch."""
     from airflow.sdk import Param
 
     return {
         "start_date": START_DATE,
         "catchup": False,
         "max_active_runs": 1,
-        "params": {"override_circuit_breaker": Param(False, type="boolean")},
+        "params": {
+            "override_circuit_breaker": Param(False, type="boolean"),
+            "full_refresh": Param(
+                False,
+                type="boolean",
+                description="Rebuild every dbt model from scratch (a new contract version does it by itself)",
+            ),
+        },
         "doc_md": __doc__,
     }
 

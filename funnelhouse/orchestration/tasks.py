@@ -64,12 +64,26 @@ def gate(
     return text
 
 
-def compile_contract(settings: Settings | None = None) -> str:
-    """Validate the qualification contract and compile it into dbt seeds (before any dbt task)."""
-    from funnelhouse.contract import compile_contract
+def compile_contract(settings: Settings | None = None) -> dict[str, str | bool]:
+    """Validate the qualification contract and compile it into dbt seeds (before any dbt task).
 
-    contract = compile_contract((settings or get_settings()).contract_dir)
-    return f"contract {contract.version} compiled into dbt seeds"
+    Returns `summary` and `full_refresh`: whether the dbt tasks must rebuild from scratch because the
+    stored scores were made with another contract version (their whole history is re-scored, as
+    `funnelhouse build` does by itself; an incremental run would re-score only its lookback window).
+    """
+    from funnelhouse.contract import compile_contract
+    from funnelhouse.dbt_runner import scored_with_another_contract
+
+    settings = settings or get_settings()
+    contract = compile_contract(settings.contract_dir)
+    summary = f"contract {contract.version} compiled into dbt seeds"
+    scored_with = scored_with_another_contract(settings, contract.version)
+    if scored_with is not None:
+        summary += (
+            f"; the scores were made with {scored_with}: the dbt tasks rebuild from scratch (--full-refresh)"
+        )
+    log.info("%s", summary)
+    return {"summary": summary, "full_refresh": scored_with is not None}
 
 
 def sync_to_crm(settings: Settings | None = None, override_circuit_breaker: bool = False) -> str:

@@ -84,3 +84,18 @@ def test_mql_sync_rebuilds_only_the_scoring_and_status_subgraph(dagbag):
     assert sync and len(sync) < len(nightly)
     assert any("fct_mql_events" in t for t in sync)
     assert not any("fct_pipeline_forecast" in t for t in sync)
+
+
+def test_dbt_tasks_rebuild_from_scratch_when_the_contract_changed_or_the_run_asks(dagbag):
+    """Every dbt task takes --full-refresh from the run's `full_refresh` param or from the compile_contract
+    task (a new contract version: tests/orchestration/test_contract_change_end_to_end.py runs it)."""
+    from funnelhouse.orchestration.dags import FULL_REFRESH_TEMPLATE
+
+    for dag_id, group in (("funnelhouse_nightly", "dbt_build."), ("funnelhouse_mql_sync", "dbt_scoring.")):
+        dag = dagbag.dags.get(dag_id)
+        dbt_tasks = [task for task in dag.tasks if task.task_id.startswith(group)]
+        assert dbt_tasks
+        for task in dbt_tasks:
+            assert task.full_refresh == FULL_REFRESH_TEMPLATE, task.task_id
+            assert "compile_contract" in dag.get_task(task.task_id).get_flat_relative_ids(upstream=True)
+        assert dag.params["full_refresh"] is False
