@@ -46,14 +46,8 @@ typed as (
     from source
     where message_id is not null
     {%- if is_incremental() %}
-      -- A copy of an event the table holds from before the window came first (every copy re-read here
-      -- came later), so the window's copies of it are not written over it: as on a full refresh.
-      and not exists (
-          select 1
-          from {{ this }} as stored
-          where stored.event_id = cast(message_id as {{ dbt.type_string() }})
-            and stored.received_at < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') }} from {{ this }})
-      )
+      -- a copy stored from before the window came first: the window's copies do not replace it
+      and {{ not_stored_before_the_window('cast(message_id as ' ~ dbt.type_string() ~ ')', 'received_at') }}
     {%- endif %}
 ),
 
