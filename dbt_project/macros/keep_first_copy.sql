@@ -21,16 +21,15 @@
 {%- endmacro %}
 
 {#- Condition of an incremental staging model's re-read rows: the table holds no copy of the event from
-    before the re-read window. Such a copy came first (every copy re-read came later, the window being
-    on the column that orders the copies: `window_column`), so the window's copies of that event are not
+    before the re-read window (`window_start`: the query giving its first moment, the one the model's
+    source filter uses). Such a copy came first (every copy re-read came later, the window being on the
+    column that orders the copies: `window_column`), so the window's copies of that event are not
     written over it, as on a full refresh. `event_id` is the raw row's id, cast as the table's `event_id`. -#}
-{% macro not_stored_before_the_window(event_id, window_column) -%}
+{% macro not_stored_before_the_window(event_id, window_column, window_start) -%}
 not exists (
     select 1
     from {{ this }} as stored
     where stored.event_id = {{ event_id }}
-      and stored.{{ window_column }} < (
-          select {{ dbt.dateadd('day', -var('lookback_days'), 'max(' ~ window_column ~ ')') }} from {{ this }}
-      )
+      and stored.{{ window_column }} < ({{ window_start }})
 )
 {%- endmacro %}

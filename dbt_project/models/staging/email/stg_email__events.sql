@@ -7,11 +7,12 @@
 ) }}
 {#- One row per SendGrid event; incremental on the event time with a lookback for late posts. -#}
 {%- set cols = existing_columns(source('raw_email', 'events')) -%}
+{#- The re-read window: the last `lookback_days` days of `occurred_at` the table holds. -#}
+{%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this -%}
 with source as (
     select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
     {% if is_incremental() %}
-    where {{ utc_at_or_after('event_at',
-        'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this) }}
+    where {{ utc_at_or_after('event_at', window_start) }}
     {% endif %}
 ),
 
@@ -33,7 +34,7 @@ typed as (
     where sg_event_id is not null
     {%- if is_incremental() %}
       -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(sg_event_id as ' ~ dbt.type_string() ~ ')', 'occurred_at') }}
+      and {{ not_stored_before_the_window('cast(sg_event_id as ' ~ dbt.type_string() ~ ')', 'occurred_at', window_start) }}
     {%- endif %}
 ),
 

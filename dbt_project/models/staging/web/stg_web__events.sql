@@ -9,11 +9,12 @@
     `lookback_days` so a retried delivery or a late batch is picked up; ties on message_id keep the
     earliest received copy. -#}
 {%- set cols = existing_columns(source('raw_web', 'events')) -%}
+{#- The re-read window: the last `lookback_days` days of `received_at` the table holds. -#}
+{%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this -%}
 with source as (
     select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
     {% if is_incremental() %}
-    where {{ utc_at_or_after('received_at',
-        'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this) }}
+    where {{ utc_at_or_after('received_at', window_start) }}
     {% endif %}
 ),
 
@@ -47,7 +48,7 @@ typed as (
     where message_id is not null
     {%- if is_incremental() %}
       -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(message_id as ' ~ dbt.type_string() ~ ')', 'received_at') }}
+      and {{ not_stored_before_the_window('cast(message_id as ' ~ dbt.type_string() ~ ')', 'received_at', window_start) }}
     {%- endif %}
 ),
 
