@@ -111,14 +111,13 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> int:
     """
     settings = settings or get_settings()
     contract = compile_contract(settings.contract_dir)
-    if _builds_models(args) and "--full-refresh" not in args:
-        scored_with = scored_with_another_contract(settings, contract.version)
-        if scored_with is not None:
-            print(
-                f"contract version changed ({scored_with} -> {contract.version}): rebuilding scores from scratch",
-                file=sys.stderr,
-            )
-            args = [*args, "--full-refresh"]
+    scored_with = _scored_contract_version(settings) if _builds_models(args) else None
+    if needs_full_refresh(args, scored_with, contract.version):
+        print(
+            f"contract version changed ({scored_with} -> {contract.version}): rebuilding scores from scratch",
+            file=sys.stderr,
+        )
+        args = [*args, "--full-refresh"]
     return _invoke(args, settings)
 
 
@@ -131,9 +130,13 @@ def needs_full_refresh(args: list[str], scored_with: str | None, contract_versio
     return (
         _builds_models(args)
         and "--full-refresh" not in args
-        and scored_with is not None
-        and scored_with != contract_version
+        and _contract_changed(scored_with, contract_version)
     )
+
+
+def _contract_changed(scored_with: str | None, contract_version: str) -> bool:
+    """Whether scores exist and were made with another contract version than `contract_version`."""
+    return scored_with is not None and scored_with != contract_version
 
 
 def scored_with_another_contract(settings: Settings, contract_version: str) -> str | None:
@@ -141,7 +144,7 @@ def scored_with_another_contract(settings: Settings, contract_version: str) -> s
     then their history must be re-scored, by building with `--full-refresh` (`run_dbt` adds it; the Airflow
     DAGs pass it to their dbt tasks). None when they match or nothing is scored yet."""
     scored_with = _scored_contract_version(settings)
-    return scored_with if needs_full_refresh(["build"], scored_with, contract_version) else None
+    return scored_with if _contract_changed(scored_with, contract_version) else None
 
 
 def _scored_contract_version(settings: Settings) -> str | None:
