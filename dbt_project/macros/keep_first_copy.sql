@@ -20,16 +20,31 @@
     where copy_number = 1
 {%- endmacro %}
 
+{#- Source filter of an incremental event staging model: the raw rows in the re-read window (`time_column`
+    at or after `window_start`, the query giving the window's first moment) and every raw row of a load
+    newer than the newest the table holds (`_dlt_load_id`, where both the raw table, `raw_columns`, and
+    the table carry it): a batch loaded days after its events were received is read whatever its times. -#}
+{% macro in_window_or_loaded_since(time_column, window_start, raw_columns) -%}
+    ({{ utc_at_or_after(time_column, window_start) }}
+    {%- if '_dlt_load_id' in raw_columns and '_dlt_load_id' in existing_columns(this) %}
+     or _dlt_load_id > (select max(_dlt_load_id) from {{ this }})
+    {%- endif %})
+{%- endmacro %}
+
 {#- Condition of an incremental staging model's re-read rows: the table holds no copy of the event from
     before the re-read window (`window_start`: the query giving its first moment, the one the model's
-    source filter uses). Such a copy came first (every copy re-read came later, the window being on the
-    column that orders the copies: `window_column`), so the window's copies of that event are not
-    written over it, as on a full refresh. `event_id` is the raw row's id, cast as the table's `event_id`. -#}
-{% macro not_stored_before_the_window(event_id, window_column, window_start) -%}
+    source filter uses) that came at or before this copy (`copy_time`, the raw row's value of
+    `window_column`, the column that orders the copies). Such a copy came first, so this copy is not
+    written over it, as on a full refresh; a copy that came earlier than the stored one (loaded days
+    late) replaces it, as on a full refresh. `event_id` is the raw row's id, cast as the table's
+    `event_id`; both it and `copy_time` name their table (e.g. `source.received_at`): unqualified, a
+    column the table also has would be read from the table. -#}
+{% macro not_stored_before_the_window(event_id, window_column, window_start, copy_time) -%}
 not exists (
     select 1
     from {{ this }} as stored
     where stored.event_id = {{ event_id }}
       and stored.{{ window_column }} < ({{ window_start }})
+      and stored.{{ window_column }} <= {{ copy_time }}
 )
 {%- endmacro %}

@@ -141,14 +141,19 @@ def duckdb_build(mini_world: World, tmp_path_factory: pytest.TempPathFactory) ->
     return build
 
 
+def copy_warehouse(build: Build, home: Path) -> Settings:
+    """Settings of `home`, holding a copy of `build`'s DuckDB warehouse."""
+    settings = build.settings.model_copy(update={"home": home})
+    settings.ensure_home()
+    shutil.copyfile(build.settings.duckdb_path, settings.duckdb_path)
+    return settings
+
+
 @pytest.fixture
 def warehouse_copy(duckdb_build: Build, tmp_path: Path) -> Settings:
     """Settings of a home holding a copy of the session's DuckDB warehouse, for a test that changes its
     raw layer or tables and builds again without touching the shared build."""
-    settings = duckdb_build.settings.model_copy(update={"home": tmp_path / "home"})
-    settings.ensure_home()
-    shutil.copyfile(duckdb_build.settings.duckdb_path, settings.duckdb_path)
-    return settings
+    return copy_warehouse(duckdb_build, tmp_path / "home")
 
 
 @pytest.fixture

@@ -7,14 +7,17 @@
 ) }}
 {#- One row per scoring-relevant event of a person: web page views and track events, e-mail events
     and CRM activities, each given the contract's event kind (first matching mapping wins; events no
-    mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`,
-    plus every event of visitors who identified and of people who became known in that window (web and
+    mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`
+    and those staging wrote since this table's last run (events loaded days after they happened), plus
+    every event of visitors who identified and of people who became known in that window (web and
     e-mail), so stitching applies to their earlier events; CRM activities changed in that window, and
     every activity-person pair the table does not hold yet (a contact created or merged after the
     activity was logged, an activity newly associated with a contact it was not linked to). Pairs the
     CRM no longer has (int_engagement__crm_links_removed) are deleted. -#}
 {%- if is_incremental() -%}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
+{#- Staging rows written since this table's last run: also the events loaded days after they happened. -#}
+{%- set last_run = "(select max(_processed_at) from " ~ this ~ ")" -%}
 {%- endif %}
 with web as (
     select
@@ -32,7 +35,8 @@ with web as (
         on stitched.anonymous_id = events.anonymous_id
     where events.event_type in ('page', 'track')
     {% if is_incremental() %}
-      and (events.received_at >= {{ cutoff }} or stitched.identified_received_at >= {{ cutoff }})
+      and (events.received_at >= {{ cutoff }} or events._processed_at > {{ last_run }}
+           or stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }})
     {% endif %}
 ),
 
@@ -51,7 +55,8 @@ email as (
     inner join {{ ref('int_people__persons') }} as persons
         on persons.email = events.email
     {% if is_incremental() %}
-    where events.occurred_at >= {{ cutoff }} or persons.known_since >= {{ cutoff }}
+    where events.occurred_at >= {{ cutoff }} or events._processed_at > {{ last_run }}
+       or persons.known_since >= {{ cutoff }}
     {% endif %}
 ),
 

@@ -7,7 +7,8 @@
     analytics definition). The first event carries the session's landing page and campaign (UTM),
     which the funnel marts use as the lead's channel.
     Incremental per visitor (`unique_key` is the visitor: all their rows are replaced), without
-    re-reading their whole history: for a visitor with events received in the last `lookback_days`,
+    re-reading their whole history: for a visitor with events received in the last `lookback_days` (or
+    written by staging since this table's last run: events loaded days after they were received),
     the stored sessions that ended more than 30 minutes before the earliest of those events cannot
     change and are kept (copied with the person re-read from stitching); the events from the first
     session that may change (or the earliest new event) on are sessionised again, numbered after the
@@ -15,11 +16,12 @@
 {%- set gap_over_30_minutes = "{} > 30".format(dbt.datediff('previous_at', 'occurred_at', 'minute')) %}
 {% if is_incremental() %}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(last_received_at)') ~ " from " ~ this ~ ")" -%}
+{%- set last_run = "(select max(_processed_at) from " ~ this ~ ")" -%}
 with new_events as (
     select anonymous_id, min(occurred_at) as first_new_at
     from {{ ref('stg_web__events') }}
     where anonymous_id is not null
-      and received_at >= {{ cutoff }}
+      and (received_at >= {{ cutoff }} or _processed_at > {{ last_run }})
     group by anonymous_id
 ),
 
@@ -31,7 +33,7 @@ visitors as (
     from {{ ref('int_people__identity_stitched') }} as stitched
     left join new_events
         on new_events.anonymous_id = stitched.anonymous_id
-    where stitched.identified_received_at >= {{ cutoff }}
+    where (stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }})
       and new_events.anonymous_id is null
 ),
 
@@ -79,7 +81,8 @@ kept as (
         stored.utm_source,
         stored.utm_medium,
         stored.utm_campaign,
-        stored.last_received_at
+        stored.last_received_at,
+        {{ run_started_timestamp() }} as _processed_at
     from stored
     left join {{ ref('int_people__identity_stitched') }} as stitched
         on stitched.anonymous_id = stored.anonymous_id
@@ -151,7 +154,8 @@ select
     max(case when ranked.is_session_start = 1 then ranked.utm_source end) as utm_source,
     max(case when ranked.is_session_start = 1 then ranked.utm_medium end) as utm_medium,
     max(case when ranked.is_session_start = 1 then ranked.utm_campaign end) as utm_campaign,
-    max(ranked.received_at) as last_received_at
+    max(ranked.received_at) as last_received_at,
+    {{ run_started_timestamp() }} as _processed_at
 from ranked
 left join {{ ref('int_people__identity_stitched') }} as stitched
     on stitched.anonymous_id = ranked.anonymous_id

@@ -5,7 +5,7 @@
 -- A visitor's first event with a user (earliest occurred_at, then event_id) found by two aggregates
 -- and joins instead of a window ranking all of their events: several times faster at 10M events.
 with identified_events as (
-    select anonymous_id, user_id, occurred_at, received_at, event_id
+    select anonymous_id, user_id, occurred_at, received_at, _processed_at, event_id
     from {{ ref('stg_web__events') }}
     where anonymous_id is not null
       and user_id is not null
@@ -31,7 +31,8 @@ first_user as (
         identified_events.anonymous_id,
         identified_events.user_id,
         identified_events.occurred_at as identified_at,
-        identified_events.received_at as identified_received_at
+        identified_events.received_at as identified_received_at,
+        identified_events._processed_at as identified_processed_at
     from identified_events
     inner join first_events
         on first_events.anonymous_id = identified_events.anonymous_id
@@ -43,6 +44,7 @@ select
     first_user.user_id,
     first_user.identified_at,
     first_user.identified_received_at,
+    first_user.identified_processed_at,
     identities.email,
     {{ person_key('identities.email', 'first_user.user_id', 'cast(null as ' ~ dbt.type_string() ~ ')') }} as person_id
 from first_user

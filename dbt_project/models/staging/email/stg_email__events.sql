@@ -5,14 +5,15 @@
     indexes=run_stamp_index(),
     on_schema_change='append_new_columns'
 ) }}
-{#- One row per SendGrid event; incremental on the event time with a lookback for late posts. -#}
+{#- One row per SendGrid event; incremental on the event time with a lookback for late posts, and on the
+    load (`_dlt_load_id`) so events loaded days after they happened are read too. -#}
 {%- set cols = existing_columns(source('raw_email', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `occurred_at` the table holds. -#}
 {%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this -%}
 with source as (
     select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
     {% if is_incremental() %}
-    where {{ utc_at_or_after('event_at', window_start) }}
+    where {{ in_window_or_loaded_since('event_at', window_start, cols) }}
     {% endif %}
 ),
 
@@ -29,12 +30,14 @@ typed as (
         {{ column_or_null(cols, 'campaign') }} as campaign,
         {{ column_or_null(cols, 'asset') }} as asset,
         {{ column_or_null(cols, 'reason') }} as reason,
-        {{ column_or_null(cols, 'type') }} as bounce_type
+        {{ column_or_null(cols, 'type') }} as bounce_type,
+        {{ column_or_null(cols, '_dlt_load_id') }} as _dlt_load_id
     from source
     where sg_event_id is not null
     {%- if is_incremental() %}
       -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(sg_event_id as ' ~ dbt.type_string() ~ ')', 'occurred_at', window_start) }}
+      and {{ not_stored_before_the_window('cast(source.sg_event_id as ' ~ dbt.type_string() ~ ')', 'occurred_at', window_start,
+                                          to_utc('source.event_at')) }}
     {%- endif %}
 ),
 
@@ -43,6 +46,6 @@ deduplicated as (
 )
 
 select event_id, message_id, email, event_type, occurred_at, url, category, categories, campaign, asset,
-       reason, bounce_type, {{ run_started_timestamp() }} as _processed_at
+       reason, bounce_type, _dlt_load_id, {{ run_started_timestamp() }} as _processed_at
 from deduplicated
 where copy_number = 1

@@ -6,15 +6,16 @@
     on_schema_change='append_new_columns'
 ) }}
 {#- One row per Segment message. Incremental on the time the event was received, re-reading
-    `lookback_days` so a retried delivery or a late batch is picked up; ties on message_id keep the
-    earliest received copy. -#}
+    `lookback_days` so a retried delivery or a late batch is picked up, and on the load (`_dlt_load_id`)
+    so events loaded days after they were received are too; ties on message_id keep the earliest
+    received copy. -#}
 {%- set cols = existing_columns(source('raw_web', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `received_at` the table holds. -#}
 {%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this -%}
 with source as (
     select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
     {% if is_incremental() %}
-    where {{ utc_at_or_after('received_at', window_start) }}
+    where {{ in_window_or_loaded_since('received_at', window_start, cols) }}
     {% endif %}
 ),
 
@@ -43,12 +44,14 @@ typed as (
         nullif(lower(trim({{ column_or_null(cols, 'traits__email') }})), '') as traits_email,
         {{ column_or_null(cols, 'traits__first_name') }} as traits_first_name,
         {{ column_or_null(cols, 'traits__last_name') }} as traits_last_name,
-        {{ column_or_null(cols, 'traits__company') }} as traits_company
+        {{ column_or_null(cols, 'traits__company') }} as traits_company,
+        {{ column_or_null(cols, '_dlt_load_id') }} as _dlt_load_id
     from source
     where message_id is not null
     {%- if is_incremental() %}
       -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(message_id as ' ~ dbt.type_string() ~ ')', 'received_at', window_start) }}
+      and {{ not_stored_before_the_window('cast(source.message_id as ' ~ dbt.type_string() ~ ')', 'received_at', window_start,
+                                          to_utc('source.received_at')) }}
     {%- endif %}
 ),
 
@@ -59,7 +62,7 @@ deduplicated as (
 select
     event_id, event_type, event_name, page_name, anonymous_id, user_id, occurred_at, received_at,
     page_url, page_path, referrer, page_title, utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-    asset_id, form_id, traits_email, traits_first_name, traits_last_name, traits_company,
+    asset_id, form_id, traits_email, traits_first_name, traits_last_name, traits_company, _dlt_load_id,
     {{ run_started_timestamp() }} as _processed_at
 from deduplicated
 where copy_number = 1
