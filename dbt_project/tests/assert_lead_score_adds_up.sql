@@ -1,11 +1,12 @@
--- lead_score = fit_score + engagement_score, engagement = the rules' points that day, and is_mql follows
--- the contract's threshold, engagement floor and exclusions. Returns the rows that disagree.
+-- lead_score = fit_score + engagement_score, engagement = the rules' points that day (each rule's latest
+-- change up to that day), and is_mql follows the contract's threshold, engagement floor and exclusions.
+-- Returns the rows that disagree.
 -- A full refresh (or the var check_whole_tables) checks every row. Any other build checks the
--- person-days the latest run wrote to either model (rows with their latest `_processed_at`): the rows
--- it wrote and the days whose rule points it rewrote, so a day whose engagement changed without its
--- daily row does not pass.
+-- person-days the latest run wrote to either model (rows with their latest `_processed_at`): the daily
+-- rows it wrote and the days of the rule changes it rewrote, so a day whose engagement changed without
+-- its daily row does not pass.
 {%- set daily_model = ref('fct_lead_score_daily') %}
-{%- set engagement_model = ref('int_scoring__engagement_daily') %}
+{%- set changes_model = ref('int_scoring__engagement_changes') %}
 with
 {%- if not check_whole_tables() %}
 written_days as (
@@ -13,9 +14,9 @@ written_days as (
     from {{ daily_model }}
     where _processed_at = (select max(_processed_at) from {{ daily_model }})
     union
-    select person_id, score_date
-    from {{ engagement_model }}
-    where _processed_at = (select max(_processed_at) from {{ engagement_model }})
+    select person_id, change_date
+    from {{ changes_model }}
+    where _processed_at = (select max(_processed_at) from {{ changes_model }})
 ),
 
 daily as (
@@ -25,28 +26,30 @@ daily as (
         on written_days.person_id = checked.person_id
        and written_days.score_date = checked.score_date
 ),
-
-engagement as (
-    select checked.person_id, checked.score_date, checked.points
-    from {{ engagement_model }} as checked
-    inner join written_days
-        on written_days.person_id = checked.person_id
-       and written_days.score_date = checked.score_date
-),
 {%- else %}
 daily as (
     select * from {{ daily_model }}
 ),
-
-engagement as (
-    select person_id, score_date, points from {{ engagement_model }}
-),
 {%- endif %}
 
+changes as (
+    -- each rule change with the day the rule changes next (its points hold until then)
+    select
+        person_id,
+        change_date,
+        points,
+        lead(change_date) over (partition by person_id, rule_id order by change_date) as next_change_date
+    from {{ changes_model }}
+),
+
 rules as (
-    select person_id, score_date, sum(points) as points
-    from engagement
-    group by person_id, score_date
+    select daily.person_id, daily.score_date, sum(changes.points) as points
+    from daily
+    inner join changes
+        on changes.person_id = daily.person_id
+       and changes.change_date <= daily.score_date
+       and (changes.next_change_date is null or daily.score_date < changes.next_change_date)
+    group by daily.person_id, daily.score_date
 )
 
 select daily.person_id, daily.score_date

@@ -151,7 +151,7 @@ def test_postgres_builds_the_same_marts_as_duckdb(duckdb_build, postgres_build) 
     )
     assert [row["name"] for row in indexed] == [
         "intermediate.int_engagement__events_unioned",
-        "intermediate.int_scoring__engagement_daily",
+        "intermediate.int_scoring__engagement_changes",
         "marts.fct_lead_score_daily",
         "staging.stg_email__events",
         "staging.stg_web__events",

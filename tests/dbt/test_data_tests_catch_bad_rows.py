@@ -18,7 +18,7 @@ from funnelhouse.warehouse import open_warehouse
 
 INCREMENTAL = [
     "marts.fct_lead_score_daily",
-    "intermediate.int_scoring__engagement_daily",
+    "intermediate.int_scoring__engagement_changes",
     "intermediate.int_engagement__events_unioned",
 ]
 SELECT_TESTS = [
@@ -26,7 +26,7 @@ SELECT_TESTS = [
     "--quiet",
     "--select",
     "fct_lead_score_daily",
-    "int_scoring__engagement_daily",
+    "int_scoring__engagement_changes",
     "int_engagement__events_unioned",
     "fct_mql_events",
     "--exclude",
@@ -35,7 +35,7 @@ SELECT_TESTS = [
 # Test (unique_id prefix) -> the planted row that must make it fail.
 EXPECTED_FAILURES = {
     "test.funnelhouse.unique_grain_fct_lead_score_daily_": "a new daily row repeating an old one's key",
-    "test.funnelhouse.unique_grain_int_scoring__engagement_daily_": "a new rule row repeating an old one's key",
+    "test.funnelhouse.unique_grain_int_scoring__engagement_changes_": "a new rule change repeating an old one's key",
     "test.funnelhouse.unique_grain_int_engagement__events_unioned_": "a new event repeating an old one's id",
     "test.funnelhouse.assert_lead_score_adds_up": "a new daily row whose lead score is off by one",
     "test.funnelhouse.assert_mql_events_are_threshold_crossings": "an MQL event on a day that is no MQL",

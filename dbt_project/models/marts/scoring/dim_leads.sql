@@ -18,9 +18,22 @@ top_engagement as (
             'order by points desc, rule_id',
             3
         ) }} as engagement_reasons
-    from {{ ref('int_scoring__engagement_daily') }}
-    where points > 0
-      and score_date = (select max(score_date) from {{ ref('int_calendar__days') }})
+    from (
+        -- each rule's points on the as-of day: those of its latest change
+        select
+            changes.person_id,
+            changes.rule_id,
+            changes.points,
+            rules.label,
+            rules.is_late_buying_signal,
+            row_number() over (partition by changes.person_id, changes.rule_id order by changes.change_date desc)
+                as recency
+        from {{ ref('int_scoring__engagement_changes') }} as changes
+        inner join {{ ref('contract_engagement_rules') }} as rules
+            on rules.rule_id = changes.rule_id
+    ) as rule_points
+    where recency = 1
+      and points > 0
     group by person_id
 ),
 

@@ -7,8 +7,8 @@
 ) }}
 {#- One row per person and day, from the day the person was first known or active to the as-of day:
     fit, decayed engagement, lead score, grade and whether the person is an MQL that day. -#}
-{#- The engagement table (person x day x rule, the biggest input) is read where it is used, with the
-    columns each use needs: a CTE read three times is materialised whole by DuckDB. -#}
+{#- Engagement comes from int_scoring__engagement_changes (person x rule x day the rule's points change):
+    a person's engagement score on a day is the sum of their changes up to that day. -#}
 with fit as (
     select * from {{ ref('int_scoring__fit') }}
 ),
@@ -24,11 +24,9 @@ first_days as (
         end as first_date
     from {{ ref('int_people__persons') }} as persons
     left join (
-        -- A rule's first day for a person is the one row where all of its events so far happened
-        -- that day: grouping those rows (one per person and rule) instead of every person-day-rule.
-        select person_id, min(score_date) as first_date
-        from {{ ref('int_scoring__engagement_daily') }}
-        where events_to_date = events_today
+        -- a person's first change is the day of their first scored event
+        select person_id, min(change_date) as first_date
+        from {{ ref('int_scoring__engagement_changes') }}
         group by person_id
     ) as first_events
         on first_events.person_id = persons.person_id
@@ -45,9 +43,9 @@ stored_fit as (
 
 changed_people as (
     -- People with older engagement (re)processed in this run (late events, retroactive stitching) ...
-    select person_id from {{ ref('int_scoring__engagement_daily') }}
+    select person_id from {{ ref('int_scoring__engagement_changes') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
-      and score_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
+      and change_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
     union
     -- ... and people who lost CRM activities (their first day may move later: the post-hook drops the
     -- rows this run did not rewrite) ...
@@ -110,41 +108,67 @@ spine as (
     {% endif %}
 ),
 
-engagement_totals as (
+person_changes as (
+    -- per person and day: what their rules' points changes add up to, and that day's points and events
     select
-        engagement.person_id,
-        engagement.score_date,
-        sum(engagement.points) as engagement_score,
-        sum(engagement.points_today) as points_today,
-        sum(engagement.events_today) as events_today
-    from {{ ref('int_scoring__engagement_daily') }} as engagement
+        person_id,
+        change_date,
+        sum(points_change) as score_change,
+        sum(points_today) as points_today,
+        sum(events_today) as events_today
+    from {{ ref('int_scoring__engagement_changes') }}
+    group by person_id, change_date
+),
+
+{% if is_incremental() %}
+opening_scores as (
+    -- The engagement score each person carries into the first day this run writes for them: the sum
+    -- of their changes before it (none for a person rewritten from their first day).
+    select person_changes.person_id, sum(person_changes.score_change) as opening_score
+    from person_changes
+    inner join (select person_id, min(score_date) as first_written from spine group by person_id) as written
+        on written.person_id = person_changes.person_id
+       and person_changes.change_date < written.first_written
+    group by person_changes.person_id
+),
+{% endif %}
+
+engagement_totals as (
+    -- the running sum of a person's changes over the days written
+    select
+        spine.person_id,
+        spine.score_date,
+        {% if is_incremental() %}coalesce(opening_scores.opening_score, 0) + {% endif %}
+        sum(coalesce(person_changes.score_change, 0)) over (
+            partition by spine.person_id order by spine.score_date rows between unbounded preceding and current row
+        ) as engagement_score,
+        person_changes.points_today,
+        person_changes.events_today
+    from spine
+    left join person_changes
+        on person_changes.person_id = spine.person_id
+       and person_changes.change_date = spine.score_date
     {% if is_incremental() %}
-    -- only the person-days this run writes
-    inner join spine
-        on spine.person_id = engagement.person_id
-       and spine.score_date = engagement.score_date
+    left join opening_scores
+        on opening_scores.person_id = spine.person_id
     {% endif %}
-    group by engagement.person_id, engagement.score_date
 ),
 
 scored as (
     select
-        spine.person_id,
-        spine.score_date,
+        engagement_totals.person_id,
+        engagement_totals.score_date,
         fit.fit_score,
-        cast(coalesce(engagement_totals.engagement_score, 0) as numeric(18, 4)) as engagement_score,
-        cast(fit.fit_score + coalesce(engagement_totals.engagement_score, 0) as numeric(18, 4)) as lead_score,
+        cast(engagement_totals.engagement_score as numeric(18, 4)) as engagement_score,
+        cast(fit.fit_score + engagement_totals.engagement_score as numeric(18, 4)) as lead_score,
         fit.fit_grade,
         fit.is_excluded,
         fit.exclusion_reason,
         -- bigint: DuckDB would store these sums as HUGEINT, which it reads many times slower
         cast(coalesce(engagement_totals.points_today, 0) as bigint) as points_today,
         cast(coalesce(engagement_totals.events_today, 0) as bigint) as events_today
-    from spine
-    inner join fit on fit.person_id = spine.person_id
-    left join engagement_totals
-        on engagement_totals.person_id = spine.person_id
-       and engagement_totals.score_date = spine.score_date
+    from engagement_totals
+    inner join fit on fit.person_id = engagement_totals.person_id
 )
 
 select

@@ -69,13 +69,28 @@ crossing_moments as (
 ),
 
 crossing_rules as (
-    -- Only the crossing days' rule rows: the daily table holds every person, day and rule.
-    select engagement.*
-    from {{ ref('int_scoring__engagement_daily') }} as engagement
-    inner join crossings
-        on crossings.person_id = engagement.person_id
-       and crossings.score_date = engagement.score_date
-    where engagement.points <> 0
+    -- Each rule's points on a crossing day: those of the rule's latest change up to that day.
+    select rule_points.person_id, rule_points.score_date, rule_points.rule_id, rule_points.points,
+           rules.label, rules.is_late_buying_signal
+    from (
+        select
+            crossings.person_id,
+            crossings.score_date,
+            changes.rule_id,
+            changes.points,
+            row_number() over (
+                partition by crossings.person_id, crossings.score_date, changes.rule_id
+                order by changes.change_date desc
+            ) as recency
+        from crossings
+        inner join {{ ref('int_scoring__engagement_changes') }} as changes
+            on changes.person_id = crossings.person_id
+           and changes.change_date <= crossings.score_date
+    ) as rule_points
+    inner join {{ ref('contract_engagement_rules') }} as rules
+        on rules.rule_id = rule_points.rule_id
+    where rule_points.recency = 1
+      and rule_points.points <> 0
 ),
 
 reasons as (
