@@ -28,6 +28,19 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 SMALL_WORLD = {"contacts": 300, "days": 60, "seed": 7, "end": "2026-11-20"}
 
 
+# `make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`). The tests of a folder
+# whose session fixture is an expensive build (the Airflow nightly run, the dbt builds) stay on one
+# worker, so each build runs once; the other tests are shared out between the workers.
+ONE_WORKER_FOLDERS = {"orchestration", "dbt", "dbt_funnel"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ONE_WORKER_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group(folder))
+
+
 @pytest.fixture
 def funnelhouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh FUNNELHOUSE_HOME (warehouse file, state) for one test."""
