@@ -22,7 +22,9 @@ from funnelhouse.contract import compile_contract
 from funnelhouse.orchestration.testing import Baseline, clone_pipeline, next_sync_slot, output_tail
 from funnelhouse.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.timeout(1200)
+# It compiles another contract into the checkout's seeds (dbt_project/seeds/contract), which every dbt
+# build reads: `make test` runs it on its own, after the tests that run side by side.
+pytestmark = [pytest.mark.timeout(1200), pytest.mark.alone]
 
 DEFAULT_CONTRACT_DIR = PROJECT_ROOT / "models"
 NEW_VERSION = "2099.1.0"
