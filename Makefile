@@ -21,8 +21,7 @@ demo: install
 	$(UV) run --frozen python -m funnelhouse.demo
 
 test: install
-	$(UV) run --frozen pytest -q -ra -n 2 --dist loadgroup -m "not alone"
-	$(UV) run --frozen pytest -q -ra -m alone
+	$(UV) run --frozen pytest -q -ra -n 2 --dist loadgroup
 
 lint: install
 	$(UV) run --frozen ruff check .

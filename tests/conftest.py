@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +43,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         folder = item.path.parent.name
         if folder in ONE_WORKER_FOLDERS:
             item.add_marker(pytest.mark.xdist_group(folder))
+
+
+# Every dbt build of the suite compiles the default contract into the checkout's seeds
+# (dbt_project/seeds/contract) first. The test that compiles another contract there for an Airflow run
+# holds this lock exclusively for the whole run (`contract_seeds_lock(exclusive=True)`), and every other
+# compilation in the test processes takes it shared: on two workers, the other worker's builds wait
+# instead of writing the default contract back in the middle of that run.
+CONTRACT_SEEDS_LOCK = Path(tempfile.gettempdir()) / (
+    "funnelhouse-tests-contract-seeds-"
+    + hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:12]
+)
+
+
+@contextmanager
+def contract_seeds_lock(*, exclusive: bool) -> Iterator[None]:
+    with open(CONTRACT_SEEDS_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from funnelhouse import contract, dbt_runner
+
+    compile_contract = contract.compile_contract
+
+    def compile_under_shared_lock(contract_dir: Path, seeds_dir: Path = contract.SEEDS_DIR):
+        with contract_seeds_lock(exclusive=False):
+            return compile_contract(contract_dir, seeds_dir)
+
+    contract.compile_contract = compile_under_shared_lock
+    dbt_runner.compile_contract = compile_under_shared_lock
 
 
 @pytest.fixture

@@ -21,10 +21,9 @@ import pytest
 from funnelhouse.contract import compile_contract
 from funnelhouse.orchestration.testing import Baseline, clone_pipeline, next_sync_slot, output_tail
 from funnelhouse.settings import PROJECT_ROOT
+from tests.conftest import contract_seeds_lock
 
-# It compiles another contract into the checkout's seeds (dbt_project/seeds/contract), which every dbt
-# build reads: `make test` runs it on its own, after the tests that run side by side.
-pytestmark = [pytest.mark.timeout(1200), pytest.mark.alone]
+pytestmark = pytest.mark.timeout(1200)
 
 DEFAULT_CONTRACT_DIR = PROJECT_ROOT / "models"
 NEW_VERSION = "2099.1.0"
@@ -57,7 +56,11 @@ def test_a_new_contract_version_rescores_every_day_in_the_airflow_run(
     assert bumped == 1
     contract_file.write_text(text)
     try:
-        with clone_pipeline(nightly_baseline, tmp_path / "pipeline") as pipeline:
+        # The lock: no other test of the suite writes the default contract back during the run.
+        with (
+            clone_pipeline(nightly_baseline, tmp_path / "pipeline") as pipeline,
+            contract_seeds_lock(exclusive=True),
+        ):
             versions_before, first_day_before = _scores(pipeline.settings.duckdb_path)
             assert NEW_VERSION not in versions_before and len(versions_before) == 1
             env = {**pipeline.env, "FUNNELHOUSE_CONTRACT_DIR": str(contract_dir)}
