@@ -38,6 +38,7 @@ SMALL_WORLD = {"contacts": 300, "days": 60, "seed": 7, "end": "2026-11-20"}
 ONE_WORKER_FOLDERS = {"orchestration", "dbt", "dbt_funnel"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks to group the tests
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         folder = item.path.parent.name
