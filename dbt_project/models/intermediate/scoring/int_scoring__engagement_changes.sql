@@ -84,20 +84,20 @@ step_days as (
 ),
 
 {% if is_incremental() %}
+window_start as (
+    select {{ dbt.dateadd('day', -var('lookback_days'), 'max(change_date)') }} as first_day from {{ this }}
+),
+
 changed_people as (
     -- Events before the recomputed window that this run (re)processed: late events, stitched history.
     select distinct person_id
     from events
     where _processed_at > (select max(_processed_at) from {{ this }})
-      and event_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(change_date)') }} from {{ this }})
+      and event_date < (select first_day from window_start)
     union
     -- People who lost CRM activities: their rows are all rewritten and the post-hook drops the rest.
     select person_id from {{ ref('int_engagement__crm_links_removed') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
-),
-
-window_start as (
-    select {{ dbt.dateadd('day', -var('lookback_days'), 'max(change_date)') }} as first_day from {{ this }}
 ),
 {% endif %}
 
