@@ -112,7 +112,7 @@ def _land_late_rows(wh) -> dict:
         _insert_copy(wh, events, copied.event_id, {events.raw_time: source_now})
         landed["late_copies"][events.stream_source] = copied
     # events loaded long after they happened, each a new event copied from a scored one
-    web_model = _scored_event(wh, WEB, 0).event_id
+    web_model = landed["late_copies"][WEB.stream_source].event_id
     _insert_copy(
         wh,
         WEB,
@@ -120,7 +120,7 @@ def _land_late_rows(wh) -> dict:
         {"message_id": LATE_WEB_EVENT, "timestamp": long_ago, "received_at": long_ago}
         | {"_dlt_load_id": load_id, "_dlt_id": LATE_WEB_EVENT},
     )
-    email_model = _scored_event(wh, EMAIL, 0).event_id
+    email_model = landed["late_copies"][EMAIL.stream_source].event_id
     [(landed["email_person"],)] = wh.fetchall(
         f"select person_id from {STREAM} where source_event_id = ?", [email_model]
     )
