@@ -1,10 +1,19 @@
 {#- The rows of CTE `rows` with one copy per `key`: the first by `order_by` among copies. Duplicates are
     rare (retried deliveries), so only the keys seen more than once are ranked; every other row passes
-    straight through instead of the whole table being sorted. Adds `copy_number` (1 on every row). -#}
+    straight through instead of the whole table being sorted. Adds `copy_number` (1 on every row).
+    The keys seen more than once are worked out once, from `key` alone, and kept (`materialized`). On a
+    full build the model declares `rows` and the CTEs it reads `{{ streamed_on_full_build() }}`, so the
+    wide rows stream from the raw table into the table being written instead of being held whole in
+    memory: at 4.6M web events that copy took the memory limit and spilled to disk when the two event
+    staging models ran side by side. The ranked branch reads `rows` again but stops at once when no key
+    is duplicated. -#}
 {% macro keep_first_copy(rows, key, order_by) -%}
+    with duplicated_keys as materialized (
+        select {{ key }} from {{ rows }} group by {{ key }} having count(*) > 1
+    )
     select {{ rows }}.*, 1 as copy_number
     from {{ rows }}
-    left join (select {{ key }} from {{ rows }} group by {{ key }} having count(*) > 1) as duplicated_keys
+    left join duplicated_keys
         on duplicated_keys.{{ key }} = {{ rows }}.{{ key }}
     where duplicated_keys.{{ key }} is null
     union all
@@ -14,7 +23,7 @@
             {{ rows }}.*,
             row_number() over (partition by {{ rows }}.{{ key }} order by {{ order_by }}) as copy_number
         from {{ rows }}
-        inner join (select {{ key }} from {{ rows }} group by {{ key }} having count(*) > 1) as duplicated_keys
+        inner join duplicated_keys
             on duplicated_keys.{{ key }} = {{ rows }}.{{ key }}
     ) as copies
     where copy_number = 1
@@ -47,4 +56,12 @@ not exists (
       and stored.{{ window_column }} < ({{ window_start }})
       and stored.{{ window_column }} <= {{ copy_time }}
 )
+{%- endmacro %}
+
+{#- A CTE's materialization hint for the event staging models: `not materialized` on a full build (the
+    whole raw table streams through, see keep_first_copy), none on an incremental run, where the
+    re-read window is small and computing it once (with its checks against the stored rows) is cheaper
+    than once per reference. -#}
+{% macro streamed_on_full_build() -%}
+    {%- if not is_incremental() %}not materialized {% endif -%}
 {%- endmacro %}

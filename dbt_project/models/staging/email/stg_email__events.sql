@@ -10,14 +10,14 @@
 {%- set cols = existing_columns(source('raw_email', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `occurred_at` the table holds. -#}
 {%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this -%}
-with source as (
+with source as {{ streamed_on_full_build() }}(
     select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
     {% if is_incremental() %}
     where {{ in_window_or_loaded_since('event_at', window_start, cols) }}
     {% endif %}
 ),
 
-typed as (
+typed as {{ streamed_on_full_build() }}(
     select
         cast(sg_event_id as {{ dbt.type_string() }}) as event_id,
         cast({{ column_or_null(cols, 'sg_message_id') }} as {{ dbt.type_string() }}) as message_id,

@@ -12,14 +12,14 @@
 {%- set cols = existing_columns(source('raw_web', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `received_at` the table holds. -#}
 {%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this -%}
-with source as (
+with source as {{ streamed_on_full_build() }}(
     select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
     {% if is_incremental() %}
     where {{ in_window_or_loaded_since('received_at', window_start, cols) }}
     {% endif %}
 ),
 
-typed as (
+typed as {{ streamed_on_full_build() }}(
     select
         cast(message_id as {{ dbt.type_string() }}) as event_id,
         lower(type) as event_type,
