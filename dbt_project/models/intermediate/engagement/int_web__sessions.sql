@@ -93,16 +93,13 @@ with
 {% endif %}
 
 events as (
+    -- Sessionising needs only the ordering columns; the landing page and campaign are looked up for
+    -- each session's first event afterwards, so the windows sort narrow rows (faster, less memory).
     select
         events.event_id,
         events.anonymous_id,
         events.occurred_at,
         events.event_type,
-        events.page_path,
-        events.referrer,
-        events.utm_source,
-        events.utm_medium,
-        events.utm_campaign,
         events.received_at,
         lag(events.occurred_at) over (
             partition by events.anonymous_id order by events.occurred_at, events.event_id
@@ -124,9 +121,8 @@ starts as (
 ),
 
 ranked as (
-    -- A session's first event (in occurred_at, event_id order) is the event that starts it, so the
-    -- landing page and referrer come from `is_session_start = 1`: no second window over the sessions.
-    -- Incrementally, numbering goes on after the visitor's kept sessions.
+    -- A session's first event (in occurred_at, event_id order) is the event that starts it
+    -- (`is_session_start = 1`). Incrementally, numbering goes on after the visitor's kept sessions.
     select
         starts.*,
         {% if is_incremental() %}restarts.kept_sessions + {% endif %}sum(starts.is_session_start)
@@ -139,27 +135,43 @@ ranked as (
     {% endif %}
 ),
 
+grouped as (
+    select
+        anonymous_id,
+        session_number,
+        max(case when is_session_start = 1 then event_id end) as landing_event_id,
+        min(occurred_at) as session_start_at,
+        max(occurred_at) as session_end_at,
+        count(*) as events,
+        sum(case when event_type = 'page' then 1 else 0 end) as page_views,
+        max(received_at) as last_received_at
+    from ranked
+    group by anonymous_id, session_number
+),
+
 sessionised as (
 select
-    {{ dbt.hash(dbt.concat(["ranked.anonymous_id", "'|'", "cast(ranked.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
-    ranked.anonymous_id,
-    cast(ranked.session_number as bigint) as session_number,
+    {{ dbt.hash(dbt.concat(["grouped.anonymous_id", "'|'", "cast(grouped.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
+    grouped.anonymous_id,
+    cast(grouped.session_number as bigint) as session_number,
     stitched.person_id,
-    min(ranked.occurred_at) as session_start_at,
-    max(ranked.occurred_at) as session_end_at,
-    count(*) as events,
-    cast(sum(case when ranked.event_type = 'page' then 1 else 0 end) as bigint) as page_views,
-    max(case when ranked.is_session_start = 1 then ranked.page_path end) as landing_path,
-    max(case when ranked.is_session_start = 1 then ranked.referrer end) as referrer,
-    max(case when ranked.is_session_start = 1 then ranked.utm_source end) as utm_source,
-    max(case when ranked.is_session_start = 1 then ranked.utm_medium end) as utm_medium,
-    max(case when ranked.is_session_start = 1 then ranked.utm_campaign end) as utm_campaign,
-    max(ranked.received_at) as last_received_at,
+    grouped.session_start_at,
+    grouped.session_end_at,
+    grouped.events,
+    cast(grouped.page_views as bigint) as page_views,
+    landing.page_path as landing_path,
+    landing.referrer,
+    landing.utm_source,
+    landing.utm_medium,
+    landing.utm_campaign,
+    grouped.last_received_at,
     {{ run_started_timestamp() }} as _processed_at
-from ranked
+from grouped
+-- event_id is unique in staging: exactly one landing event per session
+inner join {{ ref('stg_web__events') }} as landing
+    on landing.event_id = grouped.landing_event_id
 left join {{ ref('int_people__identity_stitched') }} as stitched
-    on stitched.anonymous_id = ranked.anonymous_id
-group by ranked.anonymous_id, ranked.session_number, stitched.person_id
+    on stitched.anonymous_id = grouped.anonymous_id
 )
 
 select * from sessionised
