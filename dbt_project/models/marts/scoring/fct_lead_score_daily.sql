@@ -10,7 +10,15 @@
 {#- Engagement comes from int_scoring__engagement_changes (person x rule x day the rule's points change):
     a person's engagement score on a day is the sum of their changes up to that day. -#}
 with fit as (
-    select * from {{ ref('int_scoring__fit') }}
+    -- fit at the mart's precision from the start: int_scoring__fit's numeric(28, 6) is a 128-bit
+    -- decimal in DuckDB, and adding it to every person-day's engagement took half this model's time
+    select
+        person_id,
+        cast(fit_score as numeric(18, 4)) as fit_score,
+        fit_grade,
+        is_excluded,
+        exclusion_reason
+    from {{ ref('int_scoring__fit') }}
 ),
 
 first_days as (
@@ -59,7 +67,7 @@ changed_people as (
     left join stored_fit
         on stored_fit.person_id = fit.person_id
     where stored_fit.person_id is null
-       or stored_fit.fit_score <> cast(fit.fit_score as numeric(18, 4))
+       or stored_fit.fit_score <> fit.fit_score
        or stored_fit.fit_grade is distinct from fit.fit_grade
        or stored_fit.is_excluded is distinct from fit.is_excluded
        or stored_fit.exclusion_reason is distinct from fit.exclusion_reason
@@ -174,7 +182,7 @@ scored as (
 select
     person_id,
     score_date,
-    cast(fit_score as numeric(18, 4)) as fit_score,
+    fit_score,
     engagement_score,
     lead_score,
     fit_grade,
