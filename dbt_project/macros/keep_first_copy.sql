@@ -57,11 +57,3 @@ not exists (
       and stored.{{ window_column }} <= {{ copy_time }}
 )
 {%- endmacro %}
-
-{#- A CTE's materialization hint for the event staging models: `not materialized` on a full build (the
-    whole raw table streams through, see keep_first_copy), none on an incremental run, where the
-    re-read window is small and computing it once (with its checks against the stored rows) is cheaper
-    than once per reference. -#}
-{% macro streamed_on_full_build() -%}
-    {%- if not is_incremental() %}not materialized {% endif -%}
-{%- endmacro %}
