@@ -11,7 +11,8 @@
     a person's engagement score on a day is the sum of their changes up to that day. -#}
 with fit as (
     -- fit at the mart's precision from the start: int_scoring__fit's numeric(28, 6) is a 128-bit
-    -- decimal in DuckDB, and adding it to every person-day's engagement took half this model's time
+    -- decimal in DuckDB, and adding it to every person-day's engagement took half this model's time.
+    -- lead_score is so the exact sum of the two stored columns (fit is rounded once, before the sum).
     select
         person_id,
         cast(fit_score as numeric(18, 4)) as fit_score,
