@@ -45,15 +45,15 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
-{#- `to_utc(column) >= cutoff` (cutoff a naive UTC timestamp expression, e.g. a scalar subquery) written
+{#- `to_utc(column) >= cutoff` (cutoff a naive UTC timestamp constant, see `window_start_constant`) written
     so DuckDB compares the raw column itself: the filter then reaches the table scan and skips the row
     groups before the cutoff, instead of casting every row of the raw table. Same rows on both engines. -#}
-{% macro utc_at_or_after(column, cutoff_expr) -%}
-    {{ return(adapter.dispatch('utc_at_or_after', 'funnelhouse')(column, cutoff_expr)) }}
+{% macro utc_at_or_after(column, cutoff) -%}
+    {{ return(adapter.dispatch('utc_at_or_after', 'funnelhouse')(column, cutoff)) }}
 {%- endmacro %}
-{% macro duckdb__utc_at_or_after(column, cutoff_expr) -%}
-    {{ column }} >= (select cast(cutoff as timestamptz) from ({{ cutoff_expr }}) as cutoff_value(cutoff))
+{% macro duckdb__utc_at_or_after(column, cutoff) -%}
+    {{ column }} >= cast({{ cutoff }} as timestamptz)
 {%- endmacro %}
-{% macro default__utc_at_or_after(column, cutoff_expr) -%}
-    {{ to_utc(column) }} >= ({{ cutoff_expr }})
+{% macro default__utc_at_or_after(column, cutoff) -%}
+    {{ to_utc(column) }} >= {{ cutoff }}
 {%- endmacro %}

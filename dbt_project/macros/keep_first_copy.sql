@@ -29,20 +29,48 @@
     where copy_number = 1
 {%- endmacro %}
 
-{#- Source filter of an incremental event staging model: the raw rows in the re-read window (`time_column`
-    at or after `window_start`, the query giving the window's first moment) and every raw row of a load
-    newer than the newest the table holds (`_dlt_load_id`, where both the raw table, `raw_columns`, and
-    the table carry it): a batch loaded days after its events were received is read whatever its times. -#}
-{% macro in_window_or_loaded_since(time_column, window_start, raw_columns) -%}
-    ({{ utc_at_or_after(time_column, window_start) }}
+{#- The raw rows an event staging model reads from `relation`. A full build reads them all. An incremental
+    run reads the rows in the re-read window (`time_column` at or after `window_start`, the constant from
+    `window_start_constant`) and every raw row of a load newer than the newest the table holds
+    (`_dlt_load_id`, where both the raw table, `raw_columns`, and the table carry it): a batch loaded days
+    after its events were received is read whatever its times. The two are separate selects, each
+    filtering one column by a constant, so DuckDB skips the raw table's row groups outside either; one
+    filter with an OR across the two columns read every row of the raw table. -#}
+{% macro raw_rows_to_read(relation, time_column, window_start, raw_columns) -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where {{ utc_at_or_after(time_column, window_start) }}
     {%- if '_dlt_load_id' in raw_columns and '_dlt_load_id' in existing_columns(this) %}
-     or _dlt_load_id > (select max(_dlt_load_id) from {{ this }})
-    {%- endif %})
+    union all
+    select * from {{ relation }}
+    where _dlt_load_id > {{ constant_from_query('select max(_dlt_load_id) from ' ~ this, dbt.type_string()) }}
+      and not coalesce({{ utc_at_or_after(time_column, window_start) }}, false)
+    {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The first moment of an incremental model's re-read window: `lookback_days` before the newest
+    `time_column` this table holds, as a constant (null on an empty table, as the max would be). -#}
+{% macro window_start_constant(time_column) -%}
+    {%- set newest_minus_lookback = dbt.dateadd('day', -var('lookback_days'), 'max(' ~ time_column ~ ')') -%}
+    {{ return(constant_from_query('select ' ~ newest_minus_lookback ~ ' from ' ~ this, dbt.type_timestamp())) }}
+{%- endmacro %}
+
+{#- The one value `query` returns, read when the model runs and written into its SQL as a cast literal of
+    `data_type` (`cast(null as ...)` for null). A filter on a constant reaches the table scan, where DuckDB
+    skips the row groups it excludes; the same filter on a scalar subquery is applied after every row has
+    been read. -#}
+{% macro constant_from_query(query, data_type) -%}
+    {%- set value = run_query('select cast(value as ' ~ dbt.type_string() ~ ') from (' ~ query ~ ') as one_value(value)').columns[0].values()[0] if execute else none -%}
+    {%- if value is none -%}
+        {{ return('cast(null as ' ~ data_type ~ ')') }}
+    {%- endif -%}
+    {{ return("cast('" ~ (value | replace("'", "''")) ~ "' as " ~ data_type ~ ")") }}
 {%- endmacro %}
 
 {#- Condition of an incremental staging model's re-read rows: the table holds no copy of the event from
-    before the re-read window (`window_start`: the query giving its first moment, the one the model's
-    source filter uses) that came at or before this copy (`copy_time`, the raw row's value of
+    before the re-read window (`window_start`: its first moment, the constant the model's source
+    filter uses) that came at or before this copy (`copy_time`, the raw row's value of
     `window_column`, the column that orders the copies). Such a copy came first, so this copy is not
     written over it, as on a full refresh; a copy that came earlier than the stored one (loaded days
     late) replaces it, as on a full refresh. `event_id` is the raw row's id, cast as the table's

@@ -149,6 +149,18 @@ grouped as (
     group by anonymous_id, session_number
 ),
 
+{% if is_incremental() -%}
+landing_candidates as (
+    -- A re-sessionised session starts at or after its visitor's restart: its landing event is among the
+    -- events read above, so the lookup reads those instead of the whole staging table.
+    select events.*
+    from {{ ref('stg_web__events') }} as events
+    inner join restarts
+        on restarts.anonymous_id = events.anonymous_id
+       and events.occurred_at >= restarts.restart_at
+),
+
+{% endif -%}
 sessionised as (
 select
     {{ dbt.hash(dbt.concat(["grouped.anonymous_id", "'|'", "cast(grouped.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
@@ -168,7 +180,7 @@ select
     {{ run_started_timestamp() }} as _processed_at
 from grouped
 -- event_id is unique in staging: exactly one landing event per session
-inner join {{ ref('stg_web__events') }} as landing
+inner join {% if is_incremental() %}landing_candidates{% else %}{{ ref('stg_web__events') }}{% endif %} as landing
     on landing.event_id = grouped.landing_event_id
 left join {{ ref('int_people__identity_stitched') }} as stitched
     on stitched.anonymous_id = grouped.anonymous_id

@@ -9,12 +9,9 @@
     load (`_dlt_load_id`) so events loaded days after they happened are read too. -#}
 {%- set cols = existing_columns(source('raw_email', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `occurred_at` the table holds. -#}
-{%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(occurred_at)') ~ ' from ' ~ this -%}
+{%- set window_start = window_start_constant('occurred_at') if is_incremental() else none -%}
 with source as {{ streamed_on_full_build() }}(
-    select * from {{ source_or_empty('raw_email', 'events', 'email_events') }}
-    {% if is_incremental() %}
-    where {{ in_window_or_loaded_since('event_at', window_start, cols) }}
-    {% endif %}
+    {{ raw_rows_to_read(source_or_empty('raw_email', 'events', 'email_events'), 'event_at', window_start, cols) }}
 ),
 
 typed as {{ streamed_on_full_build() }}(

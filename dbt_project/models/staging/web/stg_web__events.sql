@@ -11,12 +11,9 @@
     received copy. -#}
 {%- set cols = existing_columns(source('raw_web', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `received_at` the table holds. -#}
-{%- set window_start = 'select ' ~ dbt.dateadd('day', -var('lookback_days'), 'max(received_at)') ~ ' from ' ~ this -%}
+{%- set window_start = window_start_constant('received_at') if is_incremental() else none -%}
 with source as {{ streamed_on_full_build() }}(
-    select * from {{ source_or_empty('raw_web', 'events', 'web_events') }}
-    {% if is_incremental() %}
-    where {{ in_window_or_loaded_since('received_at', window_start, cols) }}
-    {% endif %}
+    {{ raw_rows_to_read(source_or_empty('raw_web', 'events', 'web_events'), 'received_at', window_start, cols) }}
 ),
 
 typed as {{ streamed_on_full_build() }}(
