@@ -94,7 +94,9 @@ def _load_raw(settings: Settings, raw: Path, last_day: date, part: str) -> float
     return round(time.perf_counter() - started, 2)
 
 
-def bench_engine(settings: Settings, raw: Path, end: date) -> dict:
+def bench_engine(settings: Settings, raw: Path, end: date, repeat: bool = False) -> dict:
+    """Full build, then the last day and an incremental build; with `repeat`, the incremental build once
+    more with nothing new loaded (`repeat_build_s`): what a nightly run costs whatever the day's volume."""
     settings.ensure_home()
     copy_s = _load_raw(settings, raw, end, "before")
     full = _timed_build(settings, ["--full-refresh"])
@@ -102,6 +104,10 @@ def bench_engine(settings: Settings, raw: Path, end: date) -> dict:
     copy_s += _load_raw(settings, raw, end, "last_day")
     incremental = _timed_build(settings, [])
     incremental_layers = _seconds_by_layer(settings)
+    repeated = {}
+    if repeat:
+        repeated["repeat_build_s"] = _timed_build(settings, [])
+        repeated["repeat_over_incremental"] = round(repeated["repeat_build_s"] / incremental, 3)
     with open_warehouse(settings, read_only=True) as wh:
         [(events, score_rows, mqls)] = wh.fetchall(
             "select (select count(*) from intermediate.int_engagement__events_unioned),"
@@ -117,6 +123,29 @@ def bench_engine(settings: Settings, raw: Path, end: date) -> dict:
         "mql_events": mqls,
         "full_seconds_by_layer": full_layers,
         "incremental_seconds_by_layer": incremental_layers,
+        **repeated,
+    }
+
+
+def bench_floor(options: argparse.Namespace, workdir: Path, end: date) -> dict:
+    """The same DuckDB builds on a world of `--floor-contacts` contacts over 5 days, where the data work is
+    next to nothing: what building the project's models and data tests costs in itself (dbt's start,
+    one node after another), the floor under the incremental build at any scale."""
+    floor_options = argparse.Namespace(**{**vars(options), "contacts": options.floor_contacts, "days": 5})
+    floor_options.raw, floor_options.reuse_raw = None, False
+    floor_dir = workdir / "floor"
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    raw, _ = prepare_raw(floor_options, floor_dir, end)
+    settings = Settings(
+        home=floor_dir / "home_duckdb", warehouse="duckdb", duckdb_memory_limit=options.duckdb_memory_limit
+    )
+    with patched_environ({"FUNNELHOUSE_DBT_THREADS": options.duckdb_threads}):
+        figures = bench_engine(settings, raw, end)
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    return {
+        "contacts": options.floor_contacts,
+        "full_build_s": figures["full_build_s"],
+        "incremental_build_s": figures["incremental_build_s"],
     }
 
 
@@ -179,6 +208,12 @@ def main() -> None:
         "use): the data tests and small models run side by side; models built together share DuckDB's "
         "memory limit, so if two heavy ones run out of it at a larger scale, 1 builds one model at a time",
     )
+    parser.add_argument(
+        "--floor-contacts",
+        type=int,
+        default=0,
+        help="also build a world this small on DuckDB (`duckdb_floor`): the project's fixed cost per build",
+    )
     options = parser.parse_args()
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="fh-bench-dbt-"))
@@ -208,7 +243,12 @@ def main() -> None:
                     home=home, warehouse="duckdb", duckdb_memory_limit=options.duckdb_memory_limit
                 )
                 with patched_environ({"FUNNELHOUSE_DBT_THREADS": options.duckdb_threads}):
-                    result[engine] = bench_engine(settings, raw, end)
+                    result[engine] = bench_engine(settings, raw, end, repeat=True)
+        if options.floor_contacts and "duckdb" in result:
+            result["duckdb_floor"] = bench_floor(options, workdir, end)
+            result["duckdb_floor_incremental_over_full"] = round(
+                result["duckdb_floor"]["incremental_build_s"] / result["duckdb"]["full_build_s"], 3
+            )
         if "duckdb" in result and "postgres" in result:
             result["postgres_over_duckdb_full"] = round(
                 result["postgres"]["full_build_s"] / result["duckdb"]["full_build_s"], 2

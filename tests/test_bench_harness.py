@@ -183,7 +183,13 @@ def test_ratios_come_from_the_figures_of_the_same_run():
             30.0,
             900.0,
             {
-                "duckdb": {"full_build_s": 20.0, "incremental_build_s": 1.0, "incremental_over_full": 0.05},
+                "duckdb": {
+                    "full_build_s": 20.0,
+                    "incremental_build_s": 1.0,
+                    "incremental_over_full": 0.05,
+                    "repeat_over_incremental": 0.9,
+                },
+                "duckdb_floor_incremental_over_full": 0.04,
                 "postgres_over_duckdb_full": 3.0,
             },
         ),
@@ -196,6 +202,8 @@ def test_ratios_come_from_the_figures_of_the_same_run():
     assert ratios["dbt_incremental_over_full_duckdb"]["value"] == 0.05
     assert ratios["dbt_incremental_over_full_duckdb"]["met"] is True
     assert ratios["dbt_postgres_over_duckdb_full"]["met"] is False
+    assert ratios["dbt_incremental_floor_over_full_duckdb"]["value"] == 0.04
+    assert ratios["dbt_repeat_over_incremental_duckdb"]["value"] == 0.9
     assert ratios["gx_increment_share_of_nightly"]["value"] == 0.5
     assert ratios["max_peak_rss_over_4gib"]["met"] is False
     assert ratios["max_peak_rss_over_4gib"]["note"] == "step quality"
