@@ -131,8 +131,9 @@ def bench_floor(options: argparse.Namespace, workdir: Path, end: date) -> dict:
     """The same DuckDB builds on a world of `--floor-contacts` contacts over 5 days, where the data work is
     next to nothing: what building the project's models and data tests costs in itself (dbt's start,
     one node after another), the floor under the incremental build at any scale."""
-    floor_options = argparse.Namespace(**{**vars(options), "contacts": options.floor_contacts, "days": 5})
-    floor_options.raw, floor_options.reuse_raw = None, False
+    floor_options = argparse.Namespace(
+        **{**vars(options), "contacts": options.floor_contacts, "days": 5, "raw": None, "reuse_raw": False}
+    )
     floor_dir = workdir / "floor"
     shutil.rmtree(floor_dir, ignore_errors=True)
     raw, _ = prepare_raw(floor_options, floor_dir, end)

@@ -81,6 +81,8 @@ def at_least(bound: float, text: str) -> Target:
 
 
 REPORT_ONLY = Target("report")
+# The dbt step's small world (bench_dbt --floor-contacts): what a build costs with next to no data.
+FLOOR_CONTACTS = 300
 
 
 def figure(steps: dict[str, StepResult], step: str, key: str) -> Any:
@@ -123,7 +125,7 @@ def compute_ratios(steps: dict[str, StepResult], scale: str) -> dict[str, dict[s
     ratios["dbt_incremental_floor_over_full_duckdb"] = _ratio(
         figure(steps, "dbt", "duckdb_floor_incremental_over_full"),
         REPORT_ONLY,
-        "a 300-contact world's incremental build / the full build: the incremental ratio no tuning of the "
+        f"a {FLOOR_CONTACTS}-contact world's incremental build / the full build: the incremental ratio no tuning of the "
         "models' SQL goes under (dbt's start, then every model and data test one after another)",
     )
     ratios["dbt_repeat_over_incremental_duckdb"] = _ratio(
@@ -261,7 +263,7 @@ def run_scale(
         "--engines",
         dbt_engines,
         "--floor-contacts",
-        "300",
+        str(FLOOR_CONTACTS),
         *(["--reuse-raw"] if reuse_dbt_raw else []),
     ]
     run("dbt", python_step("bench.bench_dbt", *size, *dbt))

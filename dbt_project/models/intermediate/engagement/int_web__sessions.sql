@@ -92,18 +92,11 @@ kept as (
 with
 {% endif %}
 
-events as (
-    -- Sessionising needs only the ordering columns; the landing page and campaign are looked up for
-    -- each session's first event afterwards, so the windows sort narrow rows (faster, less memory).
-    select
-        events.event_id,
-        events.anonymous_id,
-        events.occurred_at,
-        events.event_type,
-        events.received_at,
-        lag(events.occurred_at) over (
-            partition by events.anonymous_id order by events.occurred_at, events.event_id
-        ) as previous_at
+events_to_sessionise as {{ streamed_on_full_build() }}(
+    -- Every event on a full build; incrementally, a visitor's events from their restart on. Read twice:
+    -- for the windows below, and for each session's landing event (a session starts at or after its
+    -- visitor's restart, so its landing event is among these).
+    select events.*
     from {{ ref('stg_web__events') }} as events
     {% if is_incremental() %}
     inner join restarts
@@ -111,6 +104,19 @@ events as (
        and events.occurred_at >= restarts.restart_at
     {% endif %}
     where events.anonymous_id is not null
+),
+
+events as (
+    -- Sessionising needs only the ordering columns; the landing page and campaign are looked up for
+    -- each session's first event afterwards, so the windows sort narrow rows (faster, less memory).
+    select
+        event_id,
+        anonymous_id,
+        occurred_at,
+        event_type,
+        received_at,
+        lag(occurred_at) over (partition by anonymous_id order by occurred_at, event_id) as previous_at
+    from events_to_sessionise
 ),
 
 starts as (
@@ -149,18 +155,6 @@ grouped as (
     group by anonymous_id, session_number
 ),
 
-{% if is_incremental() -%}
-landing_candidates as (
-    -- A re-sessionised session starts at or after its visitor's restart: its landing event is among the
-    -- events read above, so the lookup reads those instead of the whole staging table.
-    select events.*
-    from {{ ref('stg_web__events') }} as events
-    inner join restarts
-        on restarts.anonymous_id = events.anonymous_id
-       and events.occurred_at >= restarts.restart_at
-),
-
-{% endif -%}
 sessionised as (
 select
     {{ dbt.hash(dbt.concat(["grouped.anonymous_id", "'|'", "cast(grouped.session_number as " ~ dbt.type_string() ~ ")"])) }} as session_id,
@@ -180,7 +174,7 @@ select
     {{ run_started_timestamp() }} as _processed_at
 from grouped
 -- event_id is unique in staging: exactly one landing event per session
-inner join {% if is_incremental() %}landing_candidates{% else %}{{ ref('stg_web__events') }}{% endif %} as landing
+inner join events_to_sessionise as landing
     on landing.event_id = grouped.landing_event_id
 left join {{ ref('int_people__identity_stitched') }} as stitched
     on stitched.anonymous_id = grouped.anonymous_id
