@@ -95,8 +95,15 @@ def _invoke(args: list[str], settings: Settings, target_path: Path | None = None
         "--log-path",
         str(target_path.parent / "logs"),
     ]
-    with patched_environ(dbt_environment(settings)):
-        result = dbtRunner().invoke(full_args)
+    environment = dbt_environment(settings)
+    if settings.warehouse == "duckdb":
+        environment["FUNNELHOUSE_DUCKDB_KEEP_OPEN"] = "true"
+    try:
+        with patched_environ(environment):
+            result = dbtRunner().invoke(full_args)
+    finally:
+        if settings.warehouse == "duckdb":
+            release_duckdb_file()
     if result.exception is not None:
         print(f"dbt {' '.join(args)} failed: {result.exception}", file=sys.stderr)
         return 2
@@ -162,6 +169,23 @@ def _scored_contract_version(settings: Settings) -> str | None:
         print(f"could not read the scored contract version ({exc}); building incrementally", file=sys.stderr)
         return None
     return rows[0][0] if rows else None
+
+
+def release_duckdb_file() -> None:
+    """Close the DuckDB database dbt-duckdb holds open for this process (`keep_open`), checkpointing it.
+
+    `_invoke` keeps the file open for one dbt invocation, so dbt does not reopen and checkpoint it between
+    nodes (about a hundred times per build), then calls this: once dbt returns, the file is free for the
+    next task, as with `keep_open: false`. dbt-duckdb offers no public call for this; if its internals
+    change, tests/test_dbt_runner.py fails rather than a later task finding the file locked.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
 
 
 def parse_manifest(settings: Settings | None = None) -> Path:

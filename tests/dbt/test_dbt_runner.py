@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
 import pytest
+import yaml
+from conftest import read_run_results
 from pydantic import ValidationError
 
-from funnelhouse.dbt_runner import dbt_environment, needs_full_refresh
+from funnelhouse.dbt_runner import DBT_PROJECT_DIR, dbt_environment, needs_full_refresh, run_dbt
 from funnelhouse.settings import Settings
 
 
@@ -49,3 +53,38 @@ def test_a_new_contract_version_rebuilds_the_scores() -> None:
     assert not needs_full_refresh(["build"], None, "2026.4")  # nothing scored yet
     assert not needs_full_refresh(["build", "--full-refresh"], "2026.3", "2026.4")
     assert not needs_full_refresh(["test"], "2026.3", "2026.4")
+
+
+def test_a_duckdb_build_opens_the_file_once_and_releases_it(
+    warehouse_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`keep_open: false` alone makes dbt reopen (and checkpoint) the file between nodes; `run_dbt` keeps it
+    open for its invocation instead, and frees it when dbt returns, so the next task can write it."""
+    from dbt.adapters.duckdb.environments import Environment
+
+    opened = []
+    open_database = Environment.initialize_db.__func__
+    monkeypatch.setattr(
+        Environment,
+        "initialize_db",
+        classmethod(lambda cls, *args, **kwargs: opened.append(1) or open_database(cls, *args, **kwargs)),
+    )
+    assert run_dbt(["build", "--quiet", "--select", "path:models/staging"], warehouse_copy) == 0
+    nodes = read_run_results(warehouse_copy)["results"]
+    assert len(nodes) > 20 and all(node["status"] in {"success", "pass"} for node in nodes)
+    assert len(opened) == 1
+    # Another process can now open the file for writing: DuckDB would refuse while any process held it.
+    other = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse_copy.duckdb_path)!r}).close()"],
+        capture_output=True,
+        text=True,
+    )
+    assert other.returncode == 0, other.stderr
+
+
+def test_the_profile_alone_releases_the_file_between_nodes(tmp_path: Path) -> None:
+    """What a bare `dbt` or a Cosmos task gets: `keep_open` false unless `run_dbt` asks otherwise."""
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    keep_open = profile["funnelhouse"]["outputs"]["duckdb"]["keep_open"]
+    assert "env_var('FUNNELHOUSE_DUCKDB_KEEP_OPEN', 'false')" in keep_open
+    assert "FUNNELHOUSE_DUCKDB_KEEP_OPEN" not in dbt_environment(Settings(home=tmp_path))
