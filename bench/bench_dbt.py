@@ -84,6 +84,24 @@ def _seconds_by_layer(settings: Settings) -> dict[str, float]:
     return dict(sorted(layers.items()))
 
 
+def _seconds_by_kind(settings: Settings) -> dict[str, float]:
+    """Seconds dbt spent in the last build per kind of node: models by materialization (`table`: rebuilt
+    whole every run; `incremental`: only new rows written), data tests, seeds. Says which part of a
+    nightly build depends on the day's volume and which does not."""
+    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())
+    manifest = json.loads((settings.home / "dbt" / "target" / "manifest.json").read_text())["nodes"]
+    kinds: dict[str, float] = {}
+    for result in results["results"]:
+        node = manifest.get(result["unique_id"], {})
+        resource_type = result["unique_id"].split(".", 1)[0]
+        if resource_type == "model":
+            kind = f"{node.get('config', {}).get('materialized', 'unknown')}_models"
+        else:
+            kind = f"{resource_type}s"
+        kinds[kind] = round(kinds.get(kind, 0.0) + result["execution_time"], 2)
+    return dict(sorted(kinds.items()))
+
+
 def _load_raw(settings: Settings, raw: Path, last_day: date, part: str) -> float:
     """Give the engine its part of the raw file (see bench/raw_bulk_load.py); returns seconds."""
     started = time.perf_counter()
@@ -101,9 +119,11 @@ def bench_engine(settings: Settings, raw: Path, end: date, repeat: bool = False)
     copy_s = _load_raw(settings, raw, end, "before")
     full = _timed_build(settings, ["--full-refresh"])
     full_layers = _seconds_by_layer(settings)
+    full_kinds = _seconds_by_kind(settings)
     copy_s += _load_raw(settings, raw, end, "last_day")
     incremental = _timed_build(settings, [])
     incremental_layers = _seconds_by_layer(settings)
+    incremental_kinds = _seconds_by_kind(settings)
     repeated = {}
     if repeat:
         repeated["repeat_build_s"] = _timed_build(settings, [])
@@ -123,6 +143,8 @@ def bench_engine(settings: Settings, raw: Path, end: date, repeat: bool = False)
         "mql_events": mqls,
         "full_seconds_by_layer": full_layers,
         "incremental_seconds_by_layer": incremental_layers,
+        "full_seconds_by_kind": full_kinds,
+        "incremental_seconds_by_kind": incremental_kinds,
         **repeated,
     }
 

@@ -298,6 +298,31 @@ def test_dbt_seconds_are_split_by_layer_with_singular_tests_apart(tmp_path: Path
     assert layers == {"marts/scoring": 3.0, "seeds": 0.25, "singular_tests": 1.5, "staging": 2.5}
 
 
+def test_dbt_seconds_are_split_by_kind_of_node(tmp_path: Path) -> None:
+    from bench.bench_dbt import _seconds_by_kind
+    from funnelhouse.settings import Settings
+
+    target = tmp_path / "dbt" / "target"
+    target.mkdir(parents=True)
+    nodes = {
+        "model.fh.stg_a": {"config": {"materialized": "incremental"}},
+        "model.fh.stg_b": {"config": {"materialized": "view"}},
+        "model.fh.dim_c": {"config": {"materialized": "table"}},
+        "model.fh.fct_d": {"config": {"materialized": "table"}},
+        "test.fh.unique_stg_a": {"config": {"materialized": "test"}},
+        "seed.fh.rules": {"config": {"materialized": "seed"}},
+    }
+    seconds = {"model.fh.stg_a": 2.0, "model.fh.stg_b": 0.75, "model.fh.dim_c": 3.0, "model.fh.fct_d": 1.5,
+               "test.fh.unique_stg_a": 0.5, "seed.fh.rules": 0.25}  # fmt: skip
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    (target / "run_results.json").write_text(
+        json.dumps({"results": [{"unique_id": k, "execution_time": v} for k, v in seconds.items()]})
+    )
+    kinds = _seconds_by_kind(Settings(home=tmp_path, warehouse="duckdb"))
+    assert kinds == {"incremental_models": 2.0, "seeds": 0.25, "table_models": 4.5, "tests": 0.5,
+                     "view_models": 0.75}  # fmt: skip
+
+
 def _raw_options(**overrides):
     import argparse
 
