@@ -177,7 +177,7 @@ def release_duckdb_file() -> None:
     `_invoke` keeps the file open for one dbt invocation, so dbt does not reopen and checkpoint it between
     nodes (about a hundred times per build), then calls this: once dbt returns, the file is free for the
     next task, as with `keep_open: false`. dbt-duckdb offers no public call for this; if its internals
-    change, tests/test_dbt_runner.py fails rather than a later task finding the file locked.
+    change, tests/dbt/test_dbt_runner.py fails rather than a later task finding the file locked.
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
