@@ -62,12 +62,18 @@ def _timed_build(settings: Settings, args: list[str]) -> float:
     return round(time.perf_counter() - started, 2)
 
 
+def _last_build(settings: Settings) -> tuple[list[dict], dict[str, dict]]:
+    """The last build's node results (run_results.json) and the manifest's nodes, by unique_id."""
+    target = settings.home / "dbt" / "target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return results, json.loads((target / "manifest.json").read_text())["nodes"]
+
+
 def _seconds_by_layer(settings: Settings) -> dict[str, float]:
     """Seconds dbt spent per layer (models and their data tests) in the last build, from run_results.json."""
-    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())
-    manifest = json.loads((settings.home / "dbt" / "target" / "manifest.json").read_text())["nodes"]
+    results, manifest = _last_build(settings)
     layers: dict[str, float] = {}
-    for result in results["results"]:
+    for result in results:
         node = manifest.get(result["unique_id"], {})
         owner = node.get("attached_node") or result["unique_id"]
         path = manifest.get(owner, node).get("original_file_path", "")
@@ -88,10 +94,9 @@ def _seconds_by_kind(settings: Settings) -> dict[str, float]:
     """Seconds dbt spent in the last build per kind of node: models by materialization (`table`: rebuilt
     whole every run; `incremental`: only new rows written), data tests, seeds. Says which part of a
     nightly build depends on the day's volume and which does not."""
-    results = json.loads((settings.home / "dbt" / "target" / "run_results.json").read_text())
-    manifest = json.loads((settings.home / "dbt" / "target" / "manifest.json").read_text())["nodes"]
+    results, manifest = _last_build(settings)
     kinds: dict[str, float] = {}
-    for result in results["results"]:
+    for result in results:
         node = manifest.get(result["unique_id"], {})
         resource_type = result["unique_id"].split(".", 1)[0]
         if resource_type == "model":

@@ -96,13 +96,14 @@ def _invoke(args: list[str], settings: Settings, target_path: Path | None = None
         str(target_path.parent / "logs"),
     ]
     environment = dbt_environment(settings)
-    if settings.warehouse == "duckdb":
+    holds_duckdb_file = settings.warehouse == "duckdb"
+    if holds_duckdb_file:
         environment["FUNNELHOUSE_DUCKDB_KEEP_OPEN"] = "true"
     try:
         with patched_environ(environment):
             result = dbtRunner().invoke(full_args)
     finally:
-        if settings.warehouse == "duckdb":
+        if holds_duckdb_file:
             release_duckdb_file()
     if result.exception is not None:
         print(f"dbt {' '.join(args)} failed: {result.exception}", file=sys.stderr)
