@@ -11,7 +11,9 @@ what a full refresh gives):
   of event times were re-read, so these events stayed out of the warehouse until a `--full-refresh`:
   a web event, an e-mail event, the first identify call of a visitor who had only browsed (their
   earlier page views then belong to the person), and a copy of an old event that came before the
-  stored copy (it replaces it, as the first copy).
+  stored copy (it replaces it, as the first copy);
+- a web user who identifies on another device with another e-mail: their person changes, and the
+  sessions and events of the device they browsed on before, which sends nothing new, move with it.
 
 All of them land in one copy of the DuckDB warehouse that the session's `duckdb_build` left, as the next
 ingestion would load them; one incremental build and one full refresh follow, and each test reads both.
@@ -32,6 +34,8 @@ DAYS_LATE = 10  # well past the 3-day lookback
 LATE_WEB_EVENT = "late-load-web"
 LATE_EMAIL_EVENT = "late-load-email"
 LATE_IDENTIFY = "late-load-identify"
+NEW_DEVICE_IDENTIFY = "new-device-identify"
+NEW_DEVICE_EMAIL = "moved.to.new.device@example.com"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Arrivals:
     earlier_copy: Copied  # the web event copied as received an hour before its stored copy
     email_person: str  # the person of the e-mail event the late e-mail event copies
     visitor: str  # the anonymous visitor the late identify call identifies
+    first_device: str  # a web user's earlier device, when the user identifies on a new one
     incremental: dict[str, list[tuple]]
     full_refresh: dict[str, list[tuple]]
 
@@ -162,6 +167,20 @@ def _land_late_rows(wh) -> dict:
         | {"_dlt_load_id": load_id, "_dlt_id": "earlier-copy"},
     )
     landed["earlier_copy"] = earlier
+    # a web user with scored page views identifies today on a new device, with a new e-mail address
+    [(identify, first_device)] = wh.fetchall(
+        "select min(message_id), min(anonymous_id) from raw_web.events where type = 'identify' and user_id ="
+        f" (select min(events.user_id) from raw_web.events as events inner join {STREAM} as stream"
+        "   on stream.anonymous_id = events.anonymous_id where events.user_id is not null)"
+    )
+    _insert_copy(
+        wh,
+        WEB,
+        identify,
+        {"message_id": NEW_DEVICE_IDENTIFY, "anonymous_id": "new-device", "traits__email": NEW_DEVICE_EMAIL}
+        | {"timestamp": now, "received_at": now, "_dlt_load_id": load_id, "_dlt_id": NEW_DEVICE_IDENTIFY},
+    )
+    landed["first_device"] = first_device
     return landed
 
 
@@ -194,6 +213,13 @@ def _outcome(wh, landed: dict) -> dict[str, list[tuple]]:
             "select session_number, person_id, session_start_at, events from intermediate.int_web__sessions"
             " where anonymous_id = ? order by 1",
             [visitor],
+        ),
+        "first_device_persons": wh.fetchall(
+            "select 'sessions', person_id, count(*) from intermediate.int_web__sessions where anonymous_id = ?"
+            f" group by person_id union all select 'stream', person_id, count(*) from {STREAM}"
+            " where anonymous_id = ? group by person_id union all select 'lead', person_id, count(*)"
+            " from marts.dim_leads where email = ? group by person_id order by 1, 2",
+            [landed["first_device"], landed["first_device"], NEW_DEVICE_EMAIL],
         ),
         "email_person_scores": wh.fetchall(
             "select score_date, engagement_score, lead_score, points_today, events_today"
@@ -237,6 +263,16 @@ def test_a_late_identify_call_stitches_the_visitors_earlier_events(arrivals: Arr
     assert visitor_stream and {row[1] for row in visitor_stream} == {person}
     sessions = arrivals.incremental["visitor_sessions"]
     assert sessions and {row[1] for row in sessions} == {person}
+
+
+def test_a_new_device_with_a_new_email_moves_the_first_devices_history(arrivals: Arrivals) -> None:
+    persons = arrivals.incremental["first_device_persons"]
+    [(_, new_person, _)] = [row for row in persons if row[0] == "lead"]
+    assert {(kind, person) for kind, person, _ in persons} == {
+        ("lead", new_person),
+        ("sessions", new_person),
+        ("stream", new_person),
+    }
 
 
 def test_an_earlier_copy_loaded_late_replaces_the_stored_copy(arrivals: Arrivals) -> None:

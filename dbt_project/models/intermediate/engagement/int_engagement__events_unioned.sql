@@ -10,17 +10,22 @@
     mapping matches are not engagement). Incremental: re-reads events loaded in the last `lookback_days`
     and those staging wrote since this table's last run (events loaded days after they happened), plus
     every event of visitors who identified and of people who became known in that window (web and
-    e-mail), so stitching applies to their earlier events; CRM activities changed in that window, and
+    e-mail), so stitching applies to their earlier events, and of visitors whose stored events name
+    another person than stitching now does (their web user identified with another e-mail); CRM activities changed in that window, and
     every activity-person pair the table does not hold yet (a contact created or merged after the
     activity was logged, an activity newly associated with a contact it was not linked to). Pairs the
     CRM no longer has (int_engagement__crm_links_removed) are deleted. -#}
 {%- if is_incremental() -%}
-{%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(loaded_at)') ~ " from " ~ this ~ ")" -%}
+{#- Both as constants read before the model runs (constant_from_query): a filter on a constant is
+    applied while scanning the table; on a scalar subquery, after every row has been read. -#}
+{%- set cutoff = window_start_constant('loaded_at') -%}
 {#- Staging rows written since this table's last run: also the events loaded days after they happened. -#}
-{%- set last_run = "(select max(_processed_at) from " ~ this ~ ")" -%}
+{%- set last_run = constant_from_query('select max(_processed_at) from ' ~ this, dbt.type_timestamp()) -%}
 {%- endif %}
-with web as {{ streamed_on_full_build() }}(
-    select
+{#- Incrementally, each source is read in two parts: its rows in the window (a filter on its own
+    columns, which the engines apply while scanning), and the rows of the few people who became known
+    in the window. One condition over both tables' columns made the engines join every row first. -#}
+{%- set web_columns -%}
         {{ dbt.concat(["'web:'", "events.event_id"]) }} as engagement_event_id,
         stitched.person_id,
         case when events.event_type = 'page' then 'web_page' else 'web_track' end as source,
@@ -30,18 +35,9 @@ with web as {{ streamed_on_full_build() }}(
         events.page_url as url,
         events.anonymous_id,
         events.received_at as loaded_at
-    from {{ ref('stg_web__events') }} as events
-    inner join {{ ref('int_people__identity_stitched') }} as stitched
-        on stitched.anonymous_id = events.anonymous_id
-    where events.event_type in ('page', 'track')
-    {% if is_incremental() %}
-      and (events.received_at >= {{ cutoff }} or events._processed_at > {{ last_run }}
-           or stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }})
-    {% endif %}
-),
-
-email as {{ streamed_on_full_build() }}(
-    select
+{%- endset -%}
+{%- set web_event_in_window = "(events.received_at >= " ~ cutoff ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none -%}
+{%- set email_columns -%}
         {{ dbt.concat(["'email:'", "events.event_id"]) }} as engagement_event_id,
         persons.person_id,
         'email' as source,
@@ -51,12 +47,66 @@ email as {{ streamed_on_full_build() }}(
         events.url,
         cast(null as {{ dbt.type_string() }}) as anonymous_id,
         events.occurred_at as loaded_at
+{%- endset -%}
+{%- set email_event_in_window = "(events.occurred_at >= " ~ cutoff ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none %}
+with
+{% if is_incremental() -%}
+restitched_visitors as (
+    -- Visitors whose stored events name another person than stitching does now: their web user's
+    -- latest e-mail points to another person (possibly an identify call on another device).
+    select distinct stored.anonymous_id
+    from {{ this }} as stored
+    inner join {{ ref('int_people__identity_stitched') }} as stitched
+        on stitched.anonymous_id = stored.anonymous_id
+    where stored.person_id <> stitched.person_id
+),
+
+{% endif -%}
+web as {{ streamed_on_full_build() }}(
+    select
+        {{ web_columns }}
+    from {{ ref('stg_web__events') }} as events
+    inner join {{ ref('int_people__identity_stitched') }} as stitched
+        on stitched.anonymous_id = events.anonymous_id
+    where events.event_type in ('page', 'track')
+    {% if is_incremental() %}
+      and {{ web_event_in_window }}
+
+    union all
+
+    -- every earlier event of the visitors who identified in the window (retroactive stitching) or
+    -- now stitch to another person
+    select
+        {{ web_columns }}
+    from {{ ref('int_people__identity_stitched') }} as stitched
+    inner join {{ ref('stg_web__events') }} as events
+        on events.anonymous_id = stitched.anonymous_id
+    where (stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }}
+           or stitched.anonymous_id in (select anonymous_id from restitched_visitors))
+      and events.event_type in ('page', 'track')
+      and not coalesce({{ web_event_in_window }}, false)
+    {% endif %}
+),
+
+email as {{ streamed_on_full_build() }}(
+    select
+        {{ email_columns }}
     from {{ ref('stg_email__events') }} as events
     inner join {{ ref('int_people__persons') }} as persons
         on persons.email = events.email
     {% if is_incremental() %}
-    where events.occurred_at >= {{ cutoff }} or events._processed_at > {{ last_run }}
-       or persons.known_since >= {{ cutoff }}
+    where {{ email_event_in_window }}
+
+    union all
+
+    -- every earlier e-mail event of the people who became known in the window
+    select
+        {{ email_columns }}
+    from {{ ref('int_people__persons') }} as persons
+    inner join {{ ref('stg_email__events') }} as events
+        on events.email = persons.email
+    where persons.known_since >= {{ cutoff }}
+      and not coalesce({{ email_event_in_window }}, false)
     {% endif %}
 ),
 

@@ -1,18 +1,21 @@
 {{ config(
     materialized='incremental',
-    unique_key='anonymous_id',
-    incremental_strategy='delete+insert'
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    post_hook=["{{ delete_sessions_merged_away() }}"]
 ) }}
 {#- One row per web session: a visitor's events with no gap longer than 30 minutes (the common web
     analytics definition). The first event carries the session's landing page and campaign (UTM),
     which the funnel marts use as the lead's channel.
-    Incremental per visitor (`unique_key` is the visitor: all their rows are replaced), without
-    re-reading their whole history: for a visitor with events received in the last `lookback_days` (or
-    written by staging since this table's last run: events loaded days after they were received),
-    the stored sessions that ended more than 30 minutes before the earliest of those events cannot
-    change and are kept (copied with the person re-read from stitching); the events from the first
+    Incremental per session, without re-reading a visitor's whole history: for a visitor with events
+    received in the last `lookback_days` (or written by staging since this table's last run: events
+    loaded days after they were received), the stored sessions that ended more than 30 minutes before
+    the earliest of those events cannot change and stay as they are; the events from the first
     session that may change (or the earliest new event) on are sessionised again, numbered after the
-    kept ones. A visitor who identified in the window keeps every session, with the new person. -#}
+    kept ones, and replace the stored sessions of those numbers. A late event that bridges two stored
+    sessions leaves fewer: the post-hook deletes the stored ones numbered after the visitor's last
+    (delete_sessions_merged_away). Kept sessions are rewritten only when their person changed (a
+    visitor who identified, a web user whose e-mail now points to another person). -#}
 {%- set gap_over_30_minutes = "{} > 30".format(dbt.datediff('previous_at', 'occurred_at', 'minute')) %}
 {% if is_incremental() %}
 {%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(last_received_at)') ~ " from " ~ this ~ ")" -%}
@@ -25,16 +28,26 @@ with new_events as (
     group by anonymous_id
 ),
 
+person_changes as (
+    -- Visitors whose stored sessions name another person than stitching does now: a visitor who
+    -- identified, or whose web user's latest e-mail now points to another person (possibly through
+    -- an identify call on another device).
+    select distinct stored_sessions.anonymous_id
+    from {{ this }} as stored_sessions
+    left join {{ ref('int_people__identity_stitched') }} as stitched
+        on stitched.anonymous_id = stored_sessions.anonymous_id
+    where stored_sessions.person_id is distinct from stitched.person_id
+),
+
 visitors as (
     select anonymous_id, first_new_at
     from new_events
     union all
-    select stitched.anonymous_id, cast(null as {{ dbt.type_timestamp() }}) as first_new_at
-    from {{ ref('int_people__identity_stitched') }} as stitched
+    select person_changes.anonymous_id, cast(null as {{ dbt.type_timestamp() }}) as first_new_at
+    from person_changes
     left join new_events
-        on new_events.anonymous_id = stitched.anonymous_id
-    where (stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }})
-      and new_events.anonymous_id is null
+        on new_events.anonymous_id = person_changes.anonymous_id
+    where new_events.anonymous_id is null
 ),
 
 stored as (
@@ -87,6 +100,7 @@ kept as (
     left join {{ ref('int_people__identity_stitched') }} as stitched
         on stitched.anonymous_id = stored.anonymous_id
     where stored.is_final = 1
+      and stored.person_id is distinct from stitched.person_id
 ),
 {% else %}
 with

@@ -19,21 +19,27 @@ top_engagement as (
             3
         ) }} as engagement_reasons
     from (
-        -- each rule's points on the as-of day: those of its latest change
+        -- each rule's points on the as-of day: those of its latest change (found by an aggregate and a
+        -- join, cheaper than a window sorting every change)
         select
             changes.person_id,
             changes.rule_id,
             changes.points,
             rules.label,
-            rules.is_late_buying_signal,
-            row_number() over (partition by changes.person_id, changes.rule_id order by changes.change_date desc)
-                as recency
+            rules.is_late_buying_signal
         from {{ ref('int_scoring__engagement_changes') }} as changes
+        inner join (
+            select person_id, rule_id, max(change_date) as change_date
+            from {{ ref('int_scoring__engagement_changes') }}
+            group by person_id, rule_id
+        ) as latest
+            on latest.person_id = changes.person_id
+           and latest.rule_id = changes.rule_id
+           and latest.change_date = changes.change_date
         inner join {{ ref('contract_engagement_rules') }} as rules
             on rules.rule_id = changes.rule_id
     ) as rule_points
-    where recency = 1
-      and points > 0
+    where points > 0
     group by person_id
 ),
 
