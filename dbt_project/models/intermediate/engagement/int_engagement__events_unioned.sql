@@ -11,8 +11,8 @@
     and those staging wrote since this table's last run (events loaded days after they happened), plus
     every event of visitors who identified and of people who became known in that window (web and
     e-mail), so stitching applies to their earlier events, and of visitors whose stored events name
-    another person than stitching now does (their web user identified with another e-mail); CRM activities changed in that window, and
-    every activity-person pair the table does not hold yet (a contact created or merged after the
+    another person than stitching now does (visitors_stitched_elsewhere); CRM activities changed in
+    that window, and every activity-person pair the table does not hold yet (a contact created or merged after the
     activity was logged, an activity newly associated with a contact it was not linked to). Pairs the
     CRM no longer has (int_engagement__crm_links_removed) are deleted. -#}
 {%- if is_incremental() -%}
@@ -52,13 +52,8 @@
 with
 {% if is_incremental() -%}
 restitched_visitors as (
-    -- Visitors whose stored events name another person than stitching does now: their web user's
-    -- latest e-mail points to another person (possibly an identify call on another device).
-    select distinct stored.anonymous_id
-    from {{ this }} as stored
-    inner join {{ ref('int_people__identity_stitched') }} as stitched
-        on stitched.anonymous_id = stored.anonymous_id
-    where stored.person_id <> stitched.person_id
+    -- visitors whose stored events name another person than stitching does now
+    {{ visitors_stitched_elsewhere(this) }}
 ),
 
 {% endif -%}

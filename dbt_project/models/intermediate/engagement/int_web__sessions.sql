@@ -29,14 +29,8 @@ with new_events as (
 ),
 
 person_changes as (
-    -- Visitors whose stored sessions name another person than stitching does now: a visitor who
-    -- identified, or whose web user's latest e-mail now points to another person (possibly through
-    -- an identify call on another device).
-    select distinct stored_sessions.anonymous_id
-    from {{ this }} as stored_sessions
-    left join {{ ref('int_people__identity_stitched') }} as stitched
-        on stitched.anonymous_id = stored_sessions.anonymous_id
-    where stored_sessions.person_id is distinct from stitched.person_id
+    -- visitors whose stored sessions name another person than stitching does now
+    {{ visitors_stitched_elsewhere(this) }}
 ),
 
 visitors as (
