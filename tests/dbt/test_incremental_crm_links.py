@@ -5,7 +5,7 @@ what a full refresh gives (issue 4: incremental models equal a full refresh):
   contact), or an old activity newly associated with a contact known for long. The stream takes every
   activity-person pair it does not hold yet, although the activities' own timestamps are old;
 - a link goes: an association removed, or an activity deleted in the CRM. The stream drops the pair
-  (int_engagement__crm_links_removed) and the person's daily engagement and lead scores are rebuilt
+  (int_engagement__links_removed) and the person's daily engagement and lead scores are rebuilt
   over their whole history without it.
 
 Works on a copy of the DuckDB warehouse the session's `duckdb_build` left; the CRM change is made in its
@@ -237,7 +237,7 @@ def test_a_removal_is_rescored_by_the_run_after_one_that_stopped_at_the_stream(
     with open_warehouse(settings, read_only=True) as wh:
         assert _score_history(wh, activity.person_id) == history_before  # the scores did not run
         [(logged,)] = wh.fetchall(
-            "select count(*) from intermediate.int_engagement__crm_links_removed where person_id = ?",
+            "select count(*) from intermediate.int_engagement__links_removed where person_id = ?",
             [activity.person_id],
         )
     assert logged == 1

@@ -13,7 +13,8 @@ what a full refresh gives):
   earlier page views then belong to the person), and a copy of an old event that came before the
   stored copy (it replaces it, as the first copy);
 - a web user who identifies on another device with another e-mail: their person changes, and the
-  sessions and events of the device they browsed on before, which sends nothing new, move with it.
+  sessions and events of the device they browsed on before, which sends nothing new, move with it. The
+  CRM contact they were stitched to before stays, and is scored again without those events.
 
 All of them land in one copy of the DuckDB warehouse that the session's `duckdb_build` left, as the next
 ingestion would load them; one incremental build and one full refresh follow, and each test reads both.
@@ -72,6 +73,8 @@ class Arrivals:
     email_person: str  # the person of the e-mail event the late e-mail event copies
     visitor: str  # the anonymous visitor the late identify call identifies
     first_device: str  # a web user's earlier device, when the user identifies on a new one
+    first_device_contact: str  # the CRM contact's person that device's events belonged to before
+    contact_scores_before: list[tuple]  # that person's daily scores before the build
     incremental: dict[str, list[tuple]]
     full_refresh: dict[str, list[tuple]]
 
@@ -167,12 +170,25 @@ def _land_late_rows(wh) -> dict:
         | {"_dlt_load_id": load_id, "_dlt_id": "earlier-copy"},
     )
     landed["earlier_copy"] = earlier
-    # a web user with scored page views identifies today on a new device, with a new e-mail address
-    [(identify, first_device)] = wh.fetchall(
-        "select min(message_id), min(anonymous_id) from raw_web.events where type = 'identify' and user_id ="
-        f" (select min(events.user_id) from raw_web.events as events inner join {STREAM} as stream"
-        "   on stream.anonymous_id = events.anonymous_id where events.user_id is not null)"
+    # a web user stitched to a CRM contact, whose device's events score points, identifies today on a new
+    # device, with a new e-mail address
+    [(first_device, user_id)] = wh.fetchall(
+        "select min(events.anonymous_id), min(events.user_id) from raw_web.events as events"
+        " where events.type = 'identify' and events.anonymous_id = ("
+        f"   select min(stream.anonymous_id) from {STREAM} as stream"
+        "   inner join contract.contract_engagement_rules as rules"
+        "     on rules.event_kind = stream.event_kind and rules.pattern is null and rules.points > 0"
+        "   inner join marts.dim_leads as leads on leads.person_id = stream.person_id"
+        "   where leads.crm_contact_id is not null and stream.anonymous_id in ("
+        "     select anonymous_id from raw_web.events where type = 'identify' and user_id is not null))"
     )
+    [(identify,)] = wh.fetchall(
+        "select min(message_id) from raw_web.events where type = 'identify' and user_id = ?", [user_id]
+    )
+    [(landed["first_device_contact"],)] = wh.fetchall(
+        f"select distinct person_id from {STREAM} where anonymous_id = ?", [first_device]
+    )
+    landed["contact_scores_before"] = _scores(wh, landed["first_device_contact"])
     _insert_copy(
         wh,
         WEB,
@@ -182,6 +198,14 @@ def _land_late_rows(wh) -> dict:
     )
     landed["first_device"] = first_device
     return landed
+
+
+def _scores(wh, person_id: str) -> list[tuple]:
+    return wh.fetchall(
+        "select score_date, engagement_score, lead_score, points_today, events_today"
+        " from marts.fct_lead_score_daily where person_id = ? order by 1",
+        [person_id],
+    )
 
 
 def _outcome(wh, landed: dict) -> dict[str, list[tuple]]:
@@ -221,10 +245,12 @@ def _outcome(wh, landed: dict) -> dict[str, list[tuple]]:
             " from marts.dim_leads where email = ? group by person_id order by 1, 2",
             [landed["first_device"], landed["first_device"], NEW_DEVICE_EMAIL],
         ),
-        "email_person_scores": wh.fetchall(
-            "select score_date, engagement_score, lead_score, points_today, events_today"
-            " from marts.fct_lead_score_daily where person_id = ? order by 1",
-            [landed["email_person"]],
+        "email_person_scores": _scores(wh, landed["email_person"]),
+        "first_device_contact_scores": _scores(wh, landed["first_device_contact"]),
+        "first_device_contact_changes": wh.fetchall(
+            "select change_date, rule_id, points, events_to_date from intermediate.int_scoring__engagement_changes"
+            " where person_id = ? order by 1, 2",
+            [landed["first_device_contact"]],
         ),
     }
 
@@ -273,6 +299,16 @@ def test_a_new_device_with_a_new_email_moves_the_first_devices_history(arrivals:
         ("sessions", new_person),
         ("stream", new_person),
     }
+
+
+def test_the_contact_a_device_moved_away_from_is_scored_without_its_events(arrivals: Arrivals) -> None:
+    persons = {person for kind, person, _ in arrivals.incremental["first_device_persons"]}
+    assert arrivals.first_device_contact not in persons
+    scores = arrivals.incremental["first_device_contact_scores"]
+    assert scores and scores != arrivals.contact_scores_before  # the moved events' points are gone
+    assert scores == arrivals.full_refresh["first_device_contact_scores"]
+    changes = arrivals.incremental["first_device_contact_changes"]
+    assert changes == arrivals.full_refresh["first_device_contact_changes"]
 
 
 def test_an_earlier_copy_loaded_late_replaces_the_stored_copy(arrivals: Arrivals) -> None:

@@ -1,6 +1,6 @@
 {#- One row per CRM activity (call, e-mail, meeting, task) and person it is associated with, as the CRM
     stands now: the activity is not deleted and has a time, the contact is not deleted. The engagement
-    stream's CRM part, and what int_engagement__crm_links_removed compares the stream with. -#}
+    stream's CRM part, and what int_engagement__links_removed compares the stream with. -#}
 with links as (
     select distinct
         associations.from_object_id as engagement_id,

@@ -14,7 +14,8 @@
     another person than stitching now does (visitors_stitched_elsewhere); CRM activities changed in
     that window, and every activity-person pair the table does not hold yet (a contact created or merged after the
     activity was logged, an activity newly associated with a contact it was not linked to). Pairs the
-    CRM no longer has (int_engagement__crm_links_removed) are deleted. -#}
+    CRM no longer has are deleted; they, and the web events that moved to another person, are logged
+    first in int_engagement__links_removed, so the people who lost them are scored again. -#}
 {%- if is_incremental() -%}
 {#- Both as constants read before the model runs (constant_from_query): a filter on a constant is
     applied while scanning the table; on a scalar subquery, after every row has been read. -#}

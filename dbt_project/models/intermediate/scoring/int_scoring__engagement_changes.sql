@@ -14,7 +14,8 @@
     bounds the rule's decayed total); `points_change` is what they add to the day before's.
     Incremental: recomputes the change days of the last `lookback_days` days for everyone, and every
     change day of people with older events (re)processed in this run (late events, retroactive
-    stitching) or with CRM activities removed (int_engagement__crm_links_removed). -#}
+    stitching) or who lost events (CRM activities removed, web events moved to another person:
+    int_engagement__links_removed). -#}
 {%- set decay_factor = "case when rules.decays = 1 then power(1 - {pct} / 100.0, floor({days} / {every})) else 1 end" -%}
 {%- set capped = "case when rules.cap is null then {x}"
                  ~ " when rules.points >= 0 and {x} > rules.cap then rules.cap"
@@ -95,8 +96,9 @@ changed_people as (
     where _processed_at > (select max(_processed_at) from {{ this }})
       and event_date < (select first_day from window_start)
     union
-    -- People who lost CRM activities: their rows are all rewritten and the post-hook drops the rest.
-    select person_id from {{ ref('int_engagement__crm_links_removed') }}
+    -- People who lost events (CRM activities removed, web events moved to another person): their rows
+    -- are all rewritten and the post-hook drops the rest.
+    select person_id from {{ ref('int_engagement__links_removed') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
 ),
 {% endif %}

@@ -56,9 +56,9 @@ changed_people as (
     where _processed_at > (select max(_processed_at) from {{ this }})
       and change_date < (select {{ dbt.dateadd('day', -var('lookback_days'), 'max(score_date)') }} from {{ this }})
     union
-    -- ... and people who lost CRM activities (their first day may move later: the post-hook drops the
-    -- rows this run did not rewrite) ...
-    select person_id from {{ ref('int_engagement__crm_links_removed') }}
+    -- ... and people who lost events, CRM activities or web events moved to another person (their first
+    -- day may move later: the post-hook drops the rows this run did not rewrite) ...
+    select person_id from {{ ref('int_engagement__links_removed') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
     union
     -- ... and people whose fit differs from what their rows hold (or who have none yet): a CRM update

@@ -1,7 +1,8 @@
 {#- Post-hook of the engagement stream (key `engagement_event_id`) and of the person-day scoring tables
     (key `person_id`), on incremental runs: a row written before its key was logged in
-    int_engagement__crm_links_removed goes. For the stream, that is the pair the CRM no longer has (a
-    pair linked again later is written again after its removal, and stays). For the scoring tables,
+    int_engagement__links_removed goes. For the stream, that is the pair the CRM no longer has (a
+    pair linked again later, or a web event moved to its new person, is written again by the run that
+    logged it or later, and stays). For the scoring tables,
     the person's whole history was rewritten by the run that re-scored them after the removal, so the
     rows left older than it are those no event supports any more (a rule, or days before their new
     first day). A full refresh builds from the CRM as it stands and has nothing to delete.
@@ -13,7 +14,7 @@
     (it did: 1-2 s per table per run at 100k contacts). The ref stands outside the condition so dbt
     records the dependency when it parses the model. -#}
 {% macro delete_rows_older_than_their_removal(key) -%}
-{%- set removed = ref('int_engagement__crm_links_removed') -%}
+{%- set removed = ref('int_engagement__links_removed') -%}
 {%- if is_incremental() -%}
 delete from {{ this }} as stale
 where stale.{{ key }} in (
