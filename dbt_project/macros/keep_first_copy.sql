@@ -68,20 +68,34 @@
     {{ return("cast('" ~ (value | replace("'", "''")) ~ "' as " ~ data_type ~ ")") }}
 {%- endmacro %}
 
-{#- Condition of an incremental staging model's re-read rows: the table holds no copy of the event from
-    before the re-read window (`window_start`: its first moment, the constant the model's source
-    filter uses) that came at or before this copy (`copy_time`, the raw row's value of
-    `window_column`, the column that orders the copies). Such a copy came first, so this copy is not
-    written over it, as on a full refresh; a copy that came earlier than the stored one (loaded days
-    late) replaces it, as on a full refresh. `event_id` is the raw row's id, cast as the table's
-    `event_id`; both it and `copy_time` name their table (e.g. `source.received_at`): unqualified, a
-    column the table also has would be read from the table. -#}
-{% macro not_stored_before_the_window(event_id, window_column, window_start, copy_time) -%}
+{#- Condition of an incremental staging model's re-read rows: the table holds no copy of the event that
+    came at or before this one. `copy_order` lists the columns that order the copies (those of the
+    model's keep_first_copy), each as a pair: the table's column, and this copy's value of it, naming
+    the raw table (e.g. `source.received_at`: unqualified, a column the table also has would be read
+    from the table); `event_id` is the raw row's id, cast as the table's `event_id`.
+    - A copy stored before the re-read window came first, so the window's copies are not written over
+      it, as on a full refresh.
+    - The copy already stored (the window is re-read every run) is not written again, nor are later
+      copies: a run rewrites only new events and copies that came earlier than the stored one (loaded
+      days late), which replace it, as on a full refresh. Rewriting the whole window each run cost two
+      thirds of these models' time at 100k contacts (deleting, inserting and committing 180k rows for
+      50k new ones), and re-stamped rows that had not changed. -#}
+{% macro no_stored_copy_came_first(event_id, copy_order) -%}
 not exists (
     select 1
     from {{ this }} as stored
     where stored.event_id = {{ event_id }}
-      and stored.{{ window_column }} < ({{ window_start }})
-      and stored.{{ window_column }} <= {{ copy_time }}
+      and {{ _copy_at_or_before(copy_order) }}
 )
+{%- endmacro %}
+
+{#- `stored` came at or before the copy, in the order of `copy_order` ([(column, copy's value)], the
+    first pair deciding, the next one breaking its ties). -#}
+{% macro _copy_at_or_before(copy_order) -%}
+    {%- set column, value = copy_order[0] -%}
+    {%- if copy_order | length == 1 -%}
+stored.{{ column }} <= {{ value }}
+    {%- else -%}
+(stored.{{ column }} < {{ value }} or (stored.{{ column }} = {{ value }} and {{ _copy_at_or_before(copy_order[1:]) }}))
+    {%- endif -%}
 {%- endmacro %}

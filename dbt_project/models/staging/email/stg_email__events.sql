@@ -32,9 +32,9 @@ typed as {{ streamed_on_full_build() }}(
     from source
     where sg_event_id is not null
     {%- if is_incremental() %}
-      -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(source.sg_event_id as ' ~ dbt.type_string() ~ ')', 'occurred_at', window_start,
-                                          to_utc('source.event_at')) }}
+      -- only events not stored yet, and copies that came before the stored one
+      and {{ no_stored_copy_came_first('cast(source.sg_event_id as ' ~ dbt.type_string() ~ ')',
+                                       [('occurred_at', to_utc('source.event_at'))]) }}
     {%- endif %}
 ),
 

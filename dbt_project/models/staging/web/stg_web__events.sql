@@ -46,9 +46,10 @@ typed as {{ streamed_on_full_build() }}(
     from source
     where message_id is not null
     {%- if is_incremental() %}
-      -- a copy stored from before the window came first: the window's copies do not replace it
-      and {{ not_stored_before_the_window('cast(source.message_id as ' ~ dbt.type_string() ~ ')', 'received_at', window_start,
-                                          to_utc('source.received_at')) }}
+      -- only events not stored yet, and copies that came before the stored one
+      and {{ no_stored_copy_came_first('cast(source.message_id as ' ~ dbt.type_string() ~ ')',
+                                       [('received_at', to_utc('source.received_at')),
+                                        ('occurred_at', to_utc('source.timestamp'))]) }}
     {%- endif %}
 ),
 
