@@ -12,6 +12,8 @@ what a full refresh gives):
   a web event, an e-mail event, the first identify call of a visitor who had only browsed (their
   earlier page views then belong to the person), and a copy of an old event that came before the
   stored copy (it replaces it, as the first copy);
+- the lookback window, re-read each run: staging writes only what is new in it (the rows above), not its
+  stored events again;
 - a web user who identifies on another device with another e-mail: their person changes, and the
   sessions and events of the device they browsed on before, which sends nothing new, move with it. The
   CRM contact they were stitched to before stays, and is scored again without those events.
@@ -77,6 +79,7 @@ class Arrivals:
     contact_scores_before: list[tuple]  # that person's daily scores before the build
     incremental: dict[str, list[tuple]]
     full_refresh: dict[str, list[tuple]]
+    staged_by_the_incremental_run: list[tuple]  # (event_id,) of staged web and e-mail rows it wrote
 
 
 def _scored_event(wh, events: EventSource, rank: int) -> Copied:
@@ -260,9 +263,23 @@ def arrivals(duckdb_build: Build, tmp_path_factory: pytest.TempPathFactory) -> A
     settings = copy_warehouse(duckdb_build, Path(tmp_path_factory.mktemp("late-arrivals")) / "home")
     with open_warehouse(settings) as wh:
         landed = _land_late_rows(wh)
-    incremental = build_and_read(settings, lambda wh: _outcome(wh, landed))
+    incremental, staged = build_and_read(
+        settings, lambda wh: (_outcome(wh, landed), _staged_by_the_last_run(wh))
+    )
     full_refresh = build_and_read(settings, lambda wh: _outcome(wh, landed), "--full-refresh")
-    return Arrivals(incremental=incremental, full_refresh=full_refresh, **landed)
+    return Arrivals(
+        incremental=incremental, full_refresh=full_refresh, staged_by_the_incremental_run=staged, **landed
+    )
+
+
+def _staged_by_the_last_run(wh) -> list[tuple]:
+    return wh.fetchall(
+        " union all ".join(
+            f"select event_id from {table} where _processed_at = (select max(_processed_at) from {table})"
+            for table in (WEB.staging_table, EMAIL.staging_table)
+        )
+        + " order by 1"
+    )
 
 
 def test_a_late_copy_of_an_old_event_keeps_the_first_copy(arrivals: Arrivals) -> None:
@@ -314,6 +331,18 @@ def test_the_contact_a_device_moved_away_from_is_scored_without_its_events(arriv
 def test_an_earlier_copy_loaded_late_replaces_the_stored_copy(arrivals: Arrivals) -> None:
     earlier = arrivals.earlier_copy
     assert dict(arrivals.incremental["staged"])[earlier.event_id] == earlier.stored_time - timedelta(hours=1)
+
+
+def test_staging_writes_only_the_events_and_copies_that_changed(arrivals: Arrivals) -> None:
+    # The lookback window is re-read, but its stored events and their later copies are not written again.
+    written = {event_id for (event_id,) in arrivals.staged_by_the_incremental_run}
+    assert written == {
+        LATE_WEB_EVENT,
+        LATE_EMAIL_EVENT,
+        LATE_IDENTIFY,
+        NEW_DEVICE_IDENTIFY,
+        arrivals.earlier_copy.event_id,
+    }
 
 
 def test_the_incremental_build_gives_what_a_full_refresh_gives(arrivals: Arrivals) -> None:
