@@ -176,14 +176,13 @@ def _land_late_rows(wh) -> dict:
     # a web user stitched to a CRM contact, whose device's events score points, identifies today on a new
     # device, with a new e-mail address
     [(first_device, user_id)] = wh.fetchall(
-        "select min(events.anonymous_id), min(events.user_id) from raw_web.events as events"
-        " where events.type = 'identify' and events.anonymous_id = ("
+        "select stitched.anonymous_id, stitched.user_id from intermediate.int_people__identity_stitched as stitched"
+        " where stitched.anonymous_id = ("
         f"   select min(stream.anonymous_id) from {STREAM} as stream"
         "   inner join contract.contract_engagement_rules as rules"
         "     on rules.event_kind = stream.event_kind and rules.pattern is null and rules.points > 0"
         "   inner join marts.dim_leads as leads on leads.person_id = stream.person_id"
-        "   where leads.crm_contact_id is not null and stream.anonymous_id in ("
-        "     select anonymous_id from raw_web.events where type = 'identify' and user_id is not null))"
+        "   where leads.crm_contact_id is not null)"
     )
     [(identify,)] = wh.fetchall(
         "select min(message_id) from raw_web.events where type = 'identify' and user_id = ?", [user_id]
