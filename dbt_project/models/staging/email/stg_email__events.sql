@@ -10,6 +10,9 @@
 {%- set cols = existing_columns(source('raw_email', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `occurred_at` the table holds. -#}
 {%- set window_start = window_start_constant('occurred_at') if is_incremental() else none -%}
+{#- The order of an event's copies, the first one kept (keep_first_copy, and no_stored_copy_came_first
+    against the stored copy): each column with the raw value it is typed from. -#}
+{%- set copy_order = [('occurred_at', to_utc('source.event_at'))] -%}
 with source as {{ streamed_on_full_build() }}(
     {{ raw_rows_to_read(source_or_empty('raw_email', 'events', 'email_events'), 'event_at', window_start, cols) }}
 ),
@@ -33,13 +36,12 @@ typed as {{ streamed_on_full_build() }}(
     where sg_event_id is not null
     {%- if is_incremental() %}
       -- only events not stored yet, and copies that came before the stored one
-      and {{ no_stored_copy_came_first('cast(source.sg_event_id as ' ~ dbt.type_string() ~ ')',
-                                       [('occurred_at', to_utc('source.event_at'))]) }}
+      and {{ no_stored_copy_came_first('cast(source.sg_event_id as ' ~ dbt.type_string() ~ ')', copy_order) }}
     {%- endif %}
 ),
 
 deduplicated as (
-    {{ keep_first_copy('typed', 'event_id', 'occurred_at') }}
+    {{ keep_first_copy('typed', 'event_id', copy_order | map('first') | join(', ')) }}
 )
 
 select event_id, message_id, email, event_type, occurred_at, url, category, categories, campaign, asset,

@@ -12,6 +12,9 @@
 {%- set cols = existing_columns(source('raw_web', 'events')) -%}
 {#- The re-read window: the last `lookback_days` days of `received_at` the table holds. -#}
 {%- set window_start = window_start_constant('received_at') if is_incremental() else none -%}
+{#- The order of an event's copies, the first one kept (keep_first_copy, and no_stored_copy_came_first
+    against the stored copy): each column with the raw value it is typed from. -#}
+{%- set copy_order = [('received_at', to_utc('source.received_at')), ('occurred_at', to_utc('source.timestamp'))] -%}
 with source as {{ streamed_on_full_build() }}(
     {{ raw_rows_to_read(source_or_empty('raw_web', 'events', 'web_events'), 'received_at', window_start, cols) }}
 ),
@@ -47,14 +50,12 @@ typed as {{ streamed_on_full_build() }}(
     where message_id is not null
     {%- if is_incremental() %}
       -- only events not stored yet, and copies that came before the stored one
-      and {{ no_stored_copy_came_first('cast(source.message_id as ' ~ dbt.type_string() ~ ')',
-                                       [('received_at', to_utc('source.received_at')),
-                                        ('occurred_at', to_utc('source.timestamp'))]) }}
+      and {{ no_stored_copy_came_first('cast(source.message_id as ' ~ dbt.type_string() ~ ')', copy_order) }}
     {%- endif %}
 ),
 
 deduplicated as (
-    {{ keep_first_copy('typed', 'event_id', 'received_at, occurred_at') }}
+    {{ keep_first_copy('typed', 'event_id', copy_order | map('first') | join(', ')) }}
 )
 
 select
