@@ -33,20 +33,35 @@
     run reads the rows in the re-read window (`time_column` at or after `window_start`, the constant from
     `window_start_constant`) and every raw row of a load newer than the newest the table holds
     (`_dlt_load_id`, where both the raw table, `raw_columns`, and the table carry it): a batch loaded days
-    after its events were received is read whatever its times. The two are separate selects, each
-    filtering one column by a constant, so DuckDB skips the raw table's row groups outside either; one
-    filter with an OR across the two columns read every row of the raw table. -#}
+    after its events were received is read whatever its times (rows_in_window). -#}
 {% macro raw_rows_to_read(relation, time_column, window_start, raw_columns) -%}
+    {%- if not is_incremental() %}
     select * from {{ relation }}
-    {%- if is_incremental() %}
+    {%- elif '_dlt_load_id' in raw_columns and '_dlt_load_id' in existing_columns(this) %}
+    {{ rows_in_window(
+        relation,
+        utc_at_or_after(time_column, window_start),
+        '_dlt_load_id',
+        constant_from_query('select max(_dlt_load_id) from ' ~ this, dbt.type_string())
+    ) }}
+    {%- else %}
+    select * from {{ relation }}
     where {{ utc_at_or_after(time_column, window_start) }}
-    {%- if '_dlt_load_id' in raw_columns and '_dlt_load_id' in existing_columns(this) %}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The rows of `relation` that satisfy `in_window` (a condition on one column and a constant) or whose
+    `later_column` is greater than the constant `later_than` (rows written or loaded since a model's last
+    run), as two selects, the second without the first's rows. Each filters one column by a constant,
+    which DuckDB applies while scanning, skipping the row groups outside it (tables are appended in
+    that order); one condition with an OR across the two columns read every row of the table. -#}
+{% macro rows_in_window(relation, in_window, later_column, later_than) -%}
+    select * from {{ relation }}
+    where {{ in_window }}
     union all
     select * from {{ relation }}
-    where _dlt_load_id > {{ constant_from_query('select max(_dlt_load_id) from ' ~ this, dbt.type_string()) }}
-      and not coalesce({{ utc_at_or_after(time_column, window_start) }}, false)
-    {%- endif %}
-    {%- endif %}
+    where {{ later_column }} > {{ later_than }}
+      and not coalesce({{ in_window }}, false)
 {%- endmacro %}
 
 {#- The first moment of an incremental model's re-read window: `lookback_days` before the newest

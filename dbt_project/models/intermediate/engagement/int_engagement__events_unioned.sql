@@ -23,9 +23,9 @@
 {#- Staging rows written since this table's last run: also the events loaded days after they happened. -#}
 {%- set last_run = constant_from_query('select max(_processed_at) from ' ~ this, dbt.type_timestamp()) -%}
 {%- endif %}
-{#- Incrementally, each source is read in two parts: its rows in the window (a filter on its own
-    columns, which the engines apply while scanning), and the rows of the few people who became known
-    in the window. One condition over both tables' columns made the engines join every row first. -#}
+{#- Incrementally, each source is read in two parts: its rows in the window (rows_in_window: filters on
+    its own columns, which the engines apply while scanning), and the rows of the few people who became
+    known in the window. One condition over both tables' columns made the engines join every row first. -#}
 {%- set web_columns -%}
         {{ dbt.concat(["'web:'", "events.event_id"]) }} as engagement_event_id,
         stitched.person_id,
@@ -52,8 +52,15 @@
 {%- set email_event_in_window = "(events.occurred_at >= " ~ cutoff ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none %}
 with
 {% if is_incremental() -%}
-restitched_visitors as (
-    -- visitors whose stored events name another person than stitching does now
+visitors_to_reread as materialized (
+    -- visitors who identified in the window (retroactive stitching), and visitors whose stored events
+    -- name another person than stitching does now: every event of theirs is read again. A few thousand
+    -- ids, worked out first, so the staging table is joined to them alone: as one condition of the
+    -- join below, every event was joined to its visitor before the condition was tested.
+    select anonymous_id
+    from {{ ref('int_people__identity_stitched') }}
+    where identified_received_at >= {{ cutoff }} or identified_processed_at > {{ last_run }}
+    union
     {{ visitors_stitched_elsewhere(this) }}
 ),
 
@@ -61,12 +68,15 @@ restitched_visitors as (
 web as {{ streamed_on_full_build() }}(
     select
         {{ web_columns }}
+    {%- if is_incremental() %}
+    from ({{ rows_in_window(ref('stg_web__events'), 'received_at >= ' ~ cutoff, '_processed_at', last_run) }}) as events
+    {%- else %}
     from {{ ref('stg_web__events') }} as events
+    {%- endif %}
     inner join {{ ref('int_people__identity_stitched') }} as stitched
         on stitched.anonymous_id = events.anonymous_id
     where events.event_type in ('page', 'track')
     {% if is_incremental() %}
-      and {{ web_event_in_window }}
 
     union all
 
@@ -74,12 +84,12 @@ web as {{ streamed_on_full_build() }}(
     -- now stitch to another person
     select
         {{ web_columns }}
-    from {{ ref('int_people__identity_stitched') }} as stitched
+    from visitors_to_reread
+    inner join {{ ref('int_people__identity_stitched') }} as stitched
+        on stitched.anonymous_id = visitors_to_reread.anonymous_id
     inner join {{ ref('stg_web__events') }} as events
         on events.anonymous_id = stitched.anonymous_id
-    where (stitched.identified_received_at >= {{ cutoff }} or stitched.identified_processed_at > {{ last_run }}
-           or stitched.anonymous_id in (select anonymous_id from restitched_visitors))
-      and events.event_type in ('page', 'track')
+    where events.event_type in ('page', 'track')
       and not coalesce({{ web_event_in_window }}, false)
     {% endif %}
 ),
@@ -87,11 +97,14 @@ web as {{ streamed_on_full_build() }}(
 email as {{ streamed_on_full_build() }}(
     select
         {{ email_columns }}
+    {%- if is_incremental() %}
+    from ({{ rows_in_window(ref('stg_email__events'), 'occurred_at >= ' ~ cutoff, '_processed_at', last_run) }}) as events
+    {%- else %}
     from {{ ref('stg_email__events') }} as events
+    {%- endif %}
     inner join {{ ref('int_people__persons') }} as persons
         on persons.email = events.email
     {% if is_incremental() %}
-    where {{ email_event_in_window }}
 
     union all
 

@@ -18,13 +18,13 @@
     visitor who identified, a web user whose e-mail now points to another person). -#}
 {%- set gap_over_30_minutes = "{} > 30".format(dbt.datediff('previous_at', 'occurred_at', 'minute')) %}
 {% if is_incremental() %}
-{%- set cutoff = "(select " ~ dbt.dateadd('day', -var('lookback_days'), 'max(last_received_at)') ~ " from " ~ this ~ ")" -%}
-{%- set last_run = "(select max(_processed_at) from " ~ this ~ ")" -%}
+{#- Constants read before the model runs (constant_from_query), so the scans skip older row groups. -#}
+{%- set cutoff = window_start_constant('last_received_at') -%}
+{%- set last_run = constant_from_query('select max(_processed_at) from ' ~ this, dbt.type_timestamp()) -%}
 with new_events as (
     select anonymous_id, min(occurred_at) as first_new_at
-    from {{ ref('stg_web__events') }}
+    from ({{ rows_in_window(ref('stg_web__events'), 'received_at >= ' ~ cutoff, '_processed_at', last_run) }}) as events
     where anonymous_id is not null
-      and (received_at >= {{ cutoff }} or _processed_at > {{ last_run }})
     group by anonymous_id
 ),
 

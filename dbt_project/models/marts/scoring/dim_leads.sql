@@ -9,37 +9,46 @@ with latest as (
 ),
 
 top_engagement as (
+    -- the three rules with the most points on the as-of day, in words, strongest first: ranked by a
+    -- window, then one column per rank (an ordered string aggregate over every rule cost twice as much)
     select
         person_id,
-        {{ dbt.listagg(
-            dbt.concat(["label", "' ('", format_points('points'),
-                        "case when is_late_buying_signal = 1 then ', late buying signal' else '' end", "')'"]),
-            "'; '",
-            'order by points desc, rule_id',
-            3
-        ) }} as engagement_reasons
+        {{ dbt.concat([
+            "max(case when reason_rank = 1 then reason end)",
+            "coalesce('; ' || max(case when reason_rank = 2 then reason end), '')",
+            "coalesce('; ' || max(case when reason_rank = 3 then reason end), '')"
+        ]) }} as engagement_reasons
     from (
-        -- each rule's points on the as-of day: those of its latest change (found by an aggregate and a
-        -- join, cheaper than a window sorting every change)
         select
-            changes.person_id,
-            changes.rule_id,
-            changes.points,
-            rules.label,
-            rules.is_late_buying_signal
-        from {{ ref('int_scoring__engagement_changes') }} as changes
-        inner join (
-            select person_id, rule_id, max(change_date) as change_date
-            from {{ ref('int_scoring__engagement_changes') }}
-            group by person_id, rule_id
-        ) as latest
-            on latest.person_id = changes.person_id
-           and latest.rule_id = changes.rule_id
-           and latest.change_date = changes.change_date
-        inner join {{ ref('contract_engagement_rules') }} as rules
-            on rules.rule_id = changes.rule_id
-    ) as rule_points
-    where points > 0
+            person_id,
+            {{ dbt.concat(["label", "' ('", format_points('points'),
+                           "case when is_late_buying_signal = 1 then ', late buying signal' else '' end", "')'"]) }}
+                as reason,
+            row_number() over (partition by person_id order by points desc, rule_id) as reason_rank
+        from (
+            -- each rule's points on the as-of day: those of its latest change (found by an aggregate and a
+            -- join, cheaper than a window sorting every change)
+            select
+                changes.person_id,
+                changes.rule_id,
+                changes.points,
+                rules.label,
+                rules.is_late_buying_signal
+            from {{ ref('int_scoring__engagement_changes') }} as changes
+            inner join (
+                select person_id, rule_id, max(change_date) as change_date
+                from {{ ref('int_scoring__engagement_changes') }}
+                group by person_id, rule_id
+            ) as latest
+                on latest.person_id = changes.person_id
+               and latest.rule_id = changes.rule_id
+               and latest.change_date = changes.change_date
+            inner join {{ ref('contract_engagement_rules') }} as rules
+                on rules.rule_id = changes.rule_id
+        ) as rule_points
+        where points > 0
+    ) as ranked_reasons
+    where reason_rank <= 3
     group by person_id
 ),
 
