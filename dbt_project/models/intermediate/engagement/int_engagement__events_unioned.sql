@@ -54,9 +54,9 @@ with
 {% if is_incremental() -%}
 visitors_to_reread as materialized (
     -- visitors who identified in the window (retroactive stitching), and visitors whose stored events
-    -- name another person than stitching does now: every event of theirs is read again. A few thousand
-    -- ids, worked out first, so the staging table is joined to them alone: as one condition of the
-    -- join below, every event was joined to its visitor before the condition was tested.
+    -- name another person than stitching does now: every event of theirs is read again. Worked out
+    -- first (about 1,500 of 99k visitors at 100k contacts), so staging is joined to these alone: as one
+    -- condition of the join below, every event was joined to its visitor before the condition was tested.
     select anonymous_id
     from {{ ref('int_people__identity_stitched') }}
     where identified_received_at >= {{ cutoff }} or identified_processed_at > {{ last_run }}
