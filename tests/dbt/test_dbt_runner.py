@@ -16,7 +16,8 @@ from funnelhouse.dbt_runner import DBT_PROJECT_DIR, dbt_environment, needs_full_
 from funnelhouse.settings import Settings
 
 
-def test_postgres_profile_comes_from_the_dsn(tmp_path: Path) -> None:
+def test_postgres_profile_comes_from_the_dsn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=0 -c jit=on")
     settings = Settings(
         home=tmp_path, warehouse="postgres", postgres_dsn="postgresql://scorer:s%40cret@db.example:6543/leads"
     )
@@ -26,6 +27,10 @@ def test_postgres_profile_comes_from_the_dsn(tmp_path: Path) -> None:
     assert (env["FUNNELHOUSE_PG_USER"], env["FUNNELHOUSE_PG_PASSWORD"]) == ("scorer", "s@cret")
     assert env["FUNNELHOUSE_PG_DBNAME"] == "leads"
     assert env["PGTZ"] == "UTC"
+    # JIT off for dbt's sessions, and the user's own options after ours, so theirs win.
+    assert env["PGOPTIONS"] == "-c jit=off -c statement_timeout=0 -c jit=on"
+    monkeypatch.delenv("PGOPTIONS")
+    assert dbt_environment(settings)["PGOPTIONS"] == "-c jit=off"
 
 
 def test_duckdb_profile_gets_an_absolute_path(tmp_path: Path) -> None:
