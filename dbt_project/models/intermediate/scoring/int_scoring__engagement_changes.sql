@@ -26,10 +26,6 @@ with rules as (
     select * from {{ ref('contract_engagement_rules') }}
 ),
 
-events as (
-    select * from {{ ref('int_engagement__events_unioned') }}
-),
-
 calendar as (
     select * from {{ ref('int_calendar__days') }}
 ),
@@ -41,7 +37,9 @@ rule_day_points as (
         events.event_date,
         count(*) as events,
         cast(sum(rules.points) as bigint) as raw_points
-    from events
+    -- the stream is named in each CTE that reads it, not through one shared CTE: PostgreSQL
+    -- materialises a CTE read twice, which wrote all 4.8M events to a temporary file at 100k contacts
+    from {{ ref('int_engagement__events_unioned') }} as events
     inner join rules
         on rules.event_kind = events.event_kind
        and (rules.pattern is null
@@ -56,6 +54,16 @@ decay_steps as (
     from calendar
 ),
 
+steps_up_to as (
+    -- each possible last step with every step up to it (4,095 rows for a 90-day calendar), so that an event
+    -- day finds its steps by an equality join; `step <= last_step` made PostgreSQL test all 90 steps
+    -- against every event day in a nested loop (56M pairs, 11 s at 100k contacts)
+    select bound.step as last_step, decay_steps.step
+    from decay_steps as bound
+    inner join decay_steps
+        on decay_steps.step <= bound.step
+),
+
 last_steps as (
     -- The last decay step of each event day that falls on or before the as-of day (0 if the rule
     -- does not decay).
@@ -63,13 +71,16 @@ last_steps as (
         rule_day_points.person_id,
         rule_day_points.rule_id,
         rule_day_points.event_date,
-        case when rules.decays = 1
-             then floor({{ dbt.datediff('rule_day_points.event_date', 'as_of.as_of_date', 'day') }} / {{ every }})
-             else 0 end as last_step
+        cast(case when rules.decays = 1
+                  then least(floor({{ dbt.datediff('rule_day_points.event_date', 'as_of.as_of_date', 'day') }} / {{ every }}),
+                             as_of.last_step)
+                  else 0 end as integer) as last_step
     from rule_day_points
     inner join rules
         on rules.rule_id = rule_day_points.rule_id
-    cross join (select max(score_date) as as_of_date from calendar) as as_of
+    cross join (
+        select max(score_date) as as_of_date, count(*) - 1 as last_step from calendar
+    ) as as_of
 ),
 
 step_days as (
@@ -78,10 +89,10 @@ step_days as (
     select
         last_steps.person_id,
         last_steps.rule_id,
-        cast({{ dbt.dateadd('day', 'decay_steps.step * ' ~ every, 'last_steps.event_date') }} as date) as change_date
+        cast({{ dbt.dateadd('day', 'steps_up_to.step * ' ~ every, 'last_steps.event_date') }} as date) as change_date
     from last_steps
-    inner join decay_steps
-        on decay_steps.step <= last_steps.last_step
+    inner join steps_up_to
+        on steps_up_to.last_step = last_steps.last_step
 ),
 
 {% if is_incremental() %}
@@ -92,7 +103,7 @@ window_start as (
 changed_people as (
     -- Events before the recomputed window that this run (re)processed: late events, stitched history.
     select distinct person_id
-    from events
+    from {{ ref('int_engagement__events_unioned') }}
     where _processed_at > (select max(_processed_at) from {{ this }})
       and event_date < (select first_day from window_start)
     union
