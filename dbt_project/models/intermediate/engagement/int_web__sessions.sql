@@ -104,14 +104,26 @@ events_to_sessionise as {{ streamed_on_full_build() }}(
     -- Every event on a full build; incrementally, a visitor's events from their restart on. Read twice:
     -- for the windows below, and for each session's landing event (a session starts at or after its
     -- visitor's restart, so its landing event is among these).
+    -- The same rows either way (one restart per visitor). PostgreSQL gets a semi-join: knowing nothing
+    -- of the CTE's spread of visitors, it put all 4.6M staged events in the hash table of the join
+    -- instead of the 45k restarting visitors (5.7 s of 6.9 s at 100k contacts; 4.4 s in all as a
+    -- semi-join). DuckDB joins: as a correlated semi-join the statement took twice as long.
     select events.*
     from {{ ref('stg_web__events') }} as events
-    {% if is_incremental() %}
+    {% if is_incremental() and target.type != 'postgres' %}
     inner join restarts
         on restarts.anonymous_id = events.anonymous_id
        and events.occurred_at >= restarts.restart_at
     {% endif %}
     where events.anonymous_id is not null
+    {% if is_incremental() and target.type == 'postgres' %}
+      and exists (
+          select 1
+          from restarts
+          where restarts.anonymous_id = events.anonymous_id
+            and events.occurred_at >= restarts.restart_at
+      )
+    {% endif %}
 ),
 
 events as (
