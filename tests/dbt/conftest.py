@@ -172,3 +172,25 @@ def postgres_build(mini_world: World, postgres_dsn: str, tmp_path: Path) -> Buil
     with open_warehouse(build.settings) as wh:
         build.marts = read_marts(wh)
     return build
+
+
+@pytest.fixture
+def postgres_incremental_build(mini_world: World, postgres_dsn: str, tmp_path: Path) -> Build:
+    """PostgreSQL, as a nightly run leaves it: the world minus its last day built, then the day added and
+    built incrementally (`incremental_marts`), which runs the PostgreSQL-only incremental SQL."""
+    events = tmp_path / "events"
+    build = Build(
+        settings=_settings(
+            tmp_path / "pg_home", mini_world, events, warehouse="postgres", postgres_dsn=postgres_dsn
+        )
+    )
+    _copy_partitions(mini_world.path, events, until=WORLD_END - timedelta(days=1))
+    ingest(build.settings)
+    build.exit_codes["first"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)
+    _copy_partitions(mini_world.path, events, until=None)
+    ingest(build.settings)
+    build.exit_codes["incremental"] = run_dbt(["build", "--quiet", *SCORING_LAYER], build.settings)
+    build.run_results = read_run_results(build.settings)
+    with open_warehouse(build.settings) as wh:
+        build.incremental_marts = read_marts(wh)
+    return build
