@@ -156,16 +156,20 @@ def warehouse_copy(duckdb_build: Build, tmp_path: Path) -> Settings:
     return copy_warehouse(duckdb_build, tmp_path / "home")
 
 
+def _postgres_home(world: World, postgres_dsn: str, tmp_path: Path, events: Path) -> Build:
+    return Build(
+        settings=_settings(
+            tmp_path / "pg_home", world, events, warehouse="postgres", postgres_dsn=postgres_dsn
+        )
+    )
+
+
 @pytest.fixture
 def postgres_build(mini_world: World, postgres_dsn: str, tmp_path: Path) -> Build:
     """PostgreSQL: the whole world loaded and built in one go in a fresh database."""
     events = tmp_path / "events"
     _copy_partitions(mini_world.path, events, until=None)
-    build = Build(
-        settings=_settings(
-            tmp_path / "pg_home", mini_world, events, warehouse="postgres", postgres_dsn=postgres_dsn
-        )
-    )
+    build = _postgres_home(mini_world, postgres_dsn, tmp_path, events)
     ingest(build.settings)
     build.exit_codes["full"] = run_dbt(["build", "--quiet", *SCORING_LAYER], build.settings)
     build.run_results = read_run_results(build.settings)
@@ -179,11 +183,7 @@ def postgres_incremental_build(mini_world: World, postgres_dsn: str, tmp_path: P
     """PostgreSQL, as a nightly run leaves it: the world minus its last day built, then the day added and
     built incrementally (`incremental_marts`), which runs the PostgreSQL-only incremental SQL."""
     events = tmp_path / "events"
-    build = Build(
-        settings=_settings(
-            tmp_path / "pg_home", mini_world, events, warehouse="postgres", postgres_dsn=postgres_dsn
-        )
-    )
+    build = _postgres_home(mini_world, postgres_dsn, tmp_path, events)
     _copy_partitions(mini_world.path, events, until=WORLD_END - timedelta(days=1))
     ingest(build.settings)
     build.exit_codes["first"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)

@@ -131,6 +131,17 @@ def test_an_incremental_run_gives_the_full_refresh_marts(duckdb_build) -> None:
         assert incremental == full, f"{mart}: {first_difference(incremental, full, columns)}"
 
 
+def _assert_passed_with_the_marts(build, marts: dict, expected: dict) -> None:
+    """Every node of the build's last dbt run passed, and `marts` equal `expected` row for row."""
+    failed = [r["unique_id"] for r in build.run_results["results"] if r["status"] not in {"success", "pass"}]
+    assert failed == []
+    for mart in MARTS:
+        columns, want = expected[mart]
+        got_columns, got = marts[mart]
+        assert got_columns == columns, mart
+        assert got == want, f"{mart}: {first_difference(got, want, columns)}"
+
+
 @pytest.mark.postgres
 def test_a_postgres_incremental_run_gives_the_full_refresh_marts(
     duckdb_build, postgres_incremental_build
@@ -138,33 +149,15 @@ def test_a_postgres_incremental_run_gives_the_full_refresh_marts(
     """The incremental SQL that differs by engine (e.g. int_web__sessions' semi-join on PostgreSQL) gives
     the rows of DuckDB's full refresh, and the incremental run's data tests pass."""
     assert postgres_incremental_build.exit_codes == {"first": 0, "incremental": 0}
-    failed = [
-        r["unique_id"]
-        for r in postgres_incremental_build.run_results["results"]
-        if r["status"] not in {"success", "pass"}
-    ]
-    assert failed == []
-    for mart in MARTS:
-        columns, full = duckdb_build.marts[mart]
-        pg_columns, incremental = postgres_incremental_build.incremental_marts[mart]
-        assert pg_columns == columns, mart
-        assert incremental == full, f"{mart}: {first_difference(incremental, full, columns)}"
+    _assert_passed_with_the_marts(
+        postgres_incremental_build, postgres_incremental_build.incremental_marts, duckdb_build.marts
+    )
 
 
 @pytest.mark.postgres
 def test_postgres_builds_the_same_marts_as_duckdb(duckdb_build, postgres_build) -> None:
     assert postgres_build.exit_codes == {"full": 0}
-    failed = [
-        r["unique_id"]
-        for r in postgres_build.run_results["results"]
-        if r["status"] not in {"success", "pass"}
-    ]
-    assert failed == []
-    for mart in MARTS:
-        columns, duck = duckdb_build.marts[mart]
-        pg_columns, pg = postgres_build.marts[mart]
-        assert pg_columns == columns, mart
-        assert pg == duck, f"{mart}: {first_difference(duck, pg, columns)}"
+    _assert_passed_with_the_marts(postgres_build, postgres_build.marts, duckdb_build.marts)
     # PostgreSQL's incremental tables index their run stamp (macros/run_stamp_index.sql), so the next
     # run finds the rows the latest one wrote without scanning them all.
     indexed = postgres_build.query(
