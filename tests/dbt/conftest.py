@@ -120,20 +120,29 @@ def _settings(home: Path, world: World, events: Path, **overrides) -> Settings:
     )
 
 
+def _build_then_add_the_last_day(build: Build, world: World, events: Path, *incremental_args: str) -> None:
+    """As a nightly run leaves the warehouse: the world minus its last day of events loaded and built
+    without data tests (exit code `first`), then the day added and built incrementally with
+    `incremental_args` (`incremental`), whose marts go to `incremental_marts`."""
+    _copy_partitions(world.path, events, until=WORLD_END - timedelta(days=1))
+    ingest(build.settings)
+    build.exit_codes["first"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)
+    _copy_partitions(world.path, events, until=None)
+    ingest(build.settings)
+    build.exit_codes["incremental"] = run_dbt(
+        ["build", "--quiet", *SCORING_LAYER, *incremental_args], build.settings
+    )
+    with open_warehouse(build.settings, read_only=True) as wh:
+        build.incremental_marts = read_marts(wh)
+
+
 @pytest.fixture(scope="session")
 def duckdb_build(mini_world: World, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """DuckDB: load and build the world minus its last day of events, add the day, build incrementally,
     then rebuild everything with --full-refresh."""
     events = tmp_path_factory.mktemp("duckdb_events")
     build = Build(settings=_settings(tmp_path_factory.mktemp("duckdb_home"), mini_world, events))
-    _copy_partitions(mini_world.path, events, until=WORLD_END - timedelta(days=1))
-    ingest(build.settings)
-    build.exit_codes["first"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)
-    _copy_partitions(mini_world.path, events, until=None)
-    ingest(build.settings)
-    build.exit_codes["incremental"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)
-    with open_warehouse(build.settings, read_only=True) as wh:
-        build.incremental_marts = read_marts(wh)
+    _build_then_add_the_last_day(build, mini_world, events, *NO_TESTS)
     build.exit_codes["full"] = run_dbt(["build", "--full-refresh", "--quiet", *SCORING_LAYER], build.settings)
     build.run_results = read_run_results(build.settings)
     with open_warehouse(build.settings, read_only=True) as wh:
@@ -184,13 +193,6 @@ def postgres_incremental_build(mini_world: World, postgres_dsn: str, tmp_path: P
     built incrementally (`incremental_marts`), which runs the PostgreSQL-only incremental SQL."""
     events = tmp_path / "events"
     build = _postgres_home(mini_world, postgres_dsn, tmp_path, events)
-    _copy_partitions(mini_world.path, events, until=WORLD_END - timedelta(days=1))
-    ingest(build.settings)
-    build.exit_codes["first"] = run_dbt(["build", "--quiet", *SCORING_LAYER, *NO_TESTS], build.settings)
-    _copy_partitions(mini_world.path, events, until=None)
-    ingest(build.settings)
-    build.exit_codes["incremental"] = run_dbt(["build", "--quiet", *SCORING_LAYER], build.settings)
+    _build_then_add_the_last_day(build, mini_world, events)
     build.run_results = read_run_results(build.settings)
-    with open_warehouse(build.settings) as wh:
-        build.incremental_marts = read_marts(wh)
     return build
