@@ -37,7 +37,10 @@
         events.anonymous_id,
         events.received_at as loaded_at
 {%- endset -%}
-{%- set web_event_in_window = "(events.received_at >= " ~ cutoff ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none -%}
+{#- Each source's window, stated once: the filter rows_in_window reads it by, and the condition that
+    keeps the second part from reading those rows again. -#}
+{%- set web_in_window = "received_at >= " ~ cutoff if is_incremental() else none -%}
+{%- set web_event_in_window = "(events." ~ web_in_window ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none -%}
 {%- set email_columns -%}
         {{ dbt.concat(["'email:'", "events.event_id"]) }} as engagement_event_id,
         persons.person_id,
@@ -49,7 +52,8 @@
         cast(null as {{ dbt.type_string() }}) as anonymous_id,
         events.occurred_at as loaded_at
 {%- endset -%}
-{%- set email_event_in_window = "(events.occurred_at >= " ~ cutoff ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none %}
+{%- set email_in_window = "occurred_at >= " ~ cutoff if is_incremental() else none -%}
+{%- set email_event_in_window = "(events." ~ email_in_window ~ " or events._processed_at > " ~ last_run ~ ")" if is_incremental() else none %}
 with
 {% if is_incremental() -%}
 visitors_to_reread as materialized (
@@ -69,7 +73,7 @@ web as {{ streamed_on_full_build() }}(
     select
         {{ web_columns }}
     {%- if is_incremental() %}
-    from ({{ rows_in_window(ref('stg_web__events'), 'received_at >= ' ~ cutoff, '_processed_at', last_run) }}) as events
+    from ({{ rows_in_window(ref('stg_web__events'), web_in_window, '_processed_at', last_run) }}) as events
     {%- else %}
     from {{ ref('stg_web__events') }} as events
     {%- endif %}
@@ -98,7 +102,7 @@ email as {{ streamed_on_full_build() }}(
     select
         {{ email_columns }}
     {%- if is_incremental() %}
-    from ({{ rows_in_window(ref('stg_email__events'), 'occurred_at >= ' ~ cutoff, '_processed_at', last_run) }}) as events
+    from ({{ rows_in_window(ref('stg_email__events'), email_in_window, '_processed_at', last_run) }}) as events
     {%- else %}
     from {{ ref('stg_email__events') }} as events
     {%- endif %}
